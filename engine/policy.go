@@ -1,0 +1,238 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/guardsim/guardsim/engine/schedule"
+)
+
+// MetricKind says how a metric's per-context value is formed.
+type MetricKind uint8
+
+const (
+	// Binary metrics: a context converted (any metric event) or not.
+	Binary MetricKind = iota
+	// Numeric metrics: the per-context mean or sum of the event values.
+	Numeric
+)
+
+func (k MetricKind) String() string {
+	if k == Numeric {
+		return "numeric"
+	}
+	return "binary"
+}
+
+// Aggregation is how a numeric metric's events are combined per context.
+type Aggregation uint8
+
+const (
+	// Mean averages the values of a context's events; contexts with no event
+	// are not in the sample.
+	Mean Aggregation = iota
+	// Sum adds the values of a context's events; every exposed context is in
+	// the sample (zero when it has no event).
+	Sum
+)
+
+func (a Aggregation) String() string {
+	if a == Sum {
+		return "sum"
+	}
+	return "mean"
+}
+
+// Direction says which way a metric is better.
+type Direction int8
+
+const (
+	// LowerIsBetter: a regression is an interval entirely above zero
+	// (e.g. latency, error rate).
+	LowerIsBetter Direction = iota
+	// HigherIsBetter: a regression is an interval entirely below zero
+	// (e.g. conversion).
+	HigherIsBetter
+)
+
+func (d Direction) String() string {
+	if d == HigherIsBetter {
+		return "higher_is_better"
+	}
+	return "lower_is_better"
+}
+
+// Metric is one monitored metric.
+type Metric struct {
+	Key         string      `json:"key"`
+	Kind        MetricKind  `json:"kind"`
+	Aggregation Aggregation `json:"aggregation"`
+	Direction   Direction   `json:"direction"`
+	// NoAutoRollback makes a regression on this metric halt the rollout and
+	// alert instead of rolling back.
+	NoAutoRollback bool `json:"no_auto_rollback,omitempty"`
+	// MinContexts is the minimum number of new-variation contexts with a
+	// value for this metric in the current step before it may advance.
+	MinContexts int `json:"min_contexts,omitempty"`
+}
+
+// InsufficientAction is what happens when a step still lacks its minimum
+// contexts after its one extension.
+type InsufficientAction uint8
+
+const (
+	// RollbackOnInsufficient rolls back with reason insufficient_sample.
+	RollbackOnInsufficient InsufficientAction = iota
+	// HoldOnInsufficient keeps the step running until the minimum is met.
+	HoldOnInsufficient
+)
+
+func (a InsufficientAction) String() string {
+	if a == HoldOnInsufficient {
+		return "hold"
+	}
+	return "rollback"
+}
+
+// Policy is everything that decides how a guarded rollout behaves. The zero
+// values of the numeric fields mean "the default" (see WithDefaults).
+type Policy struct {
+	ProjectKey     string `json:"project_key"`
+	EnvironmentKey string `json:"environment_key"`
+	FlagKey        string `json:"flag_key"`
+	// ContextKind is the randomization unit ("" means "user"). Exposures of
+	// other kinds are not analysed.
+	ContextKind string `json:"context_kind"`
+	// Seed is the bucketing seed of this guarded rollout. Each rollout draws
+	// its own, so a restarted rollout reassigns contexts.
+	Seed int64 `json:"seed"`
+
+	Steps []schedule.Step `json:"steps"`
+	// CheckInterval is how often the engine evaluates (default 1h).
+	CheckInterval time.Duration `json:"check_interval"`
+	// MinContexts is the minimum number of contexts served the new variation
+	// during a step before it may advance (default 100).
+	MinContexts int `json:"min_contexts"`
+	// Extension is the length of the one extension granted to a step that
+	// lacks its minimum contexts (default: the step's own duration).
+	Extension time.Duration `json:"extension"`
+	// OnInsufficient is rollback (default) or hold.
+	OnInsufficient InsufficientAction `json:"on_insufficient"`
+
+	// Alpha is the per-metric one-sided level (default 0.05).
+	Alpha float64 `json:"alpha"`
+	// OverallAlpha, when positive, is split across the metrics (Bonferroni)
+	// and overrides Alpha.
+	OverallAlpha float64 `json:"overall_alpha,omitempty"`
+	// NStar is the confidence-sequence tuning sample size (default 5000).
+	NStar float64 `json:"nstar"`
+	// MinPerArm is the number of contexts each arm needs in a metric's
+	// sample before a regression may be declared (default 30).
+	MinPerArm int `json:"min_per_arm"`
+
+	// SRMAlpha is the sequential SRM rejection level (default 0.001).
+	SRMAlpha float64 `json:"srm_alpha"`
+	// SRMConcentration is the Dirichlet prior concentration (default 10000).
+	SRMConcentration float64 `json:"srm_concentration"`
+	// NoSRMRollback disables rollback on SRM (it is still reported).
+	NoSRMRollback bool `json:"no_srm_rollback,omitempty"`
+
+	Metrics []Metric `json:"metrics"`
+}
+
+// Defaults used by WithDefaults.
+const (
+	DefaultCheckInterval    = time.Hour
+	DefaultMinContexts      = 100
+	DefaultAlpha            = 0.05
+	DefaultNStar            = 5000
+	DefaultMinPerArm        = 30
+	DefaultSRMAlpha         = 0.001
+	DefaultSRMConcentration = 10000
+)
+
+// WithDefaults returns a copy of p with every unset field given its default.
+func (p Policy) WithDefaults() Policy {
+	if len(p.Steps) == 0 {
+		p.Steps = schedule.Default(0)
+	} else {
+		p.Steps = append([]schedule.Step(nil), p.Steps...)
+	}
+	if p.CheckInterval == 0 {
+		p.CheckInterval = DefaultCheckInterval
+	}
+	if p.MinContexts == 0 {
+		p.MinContexts = DefaultMinContexts
+	}
+	if p.Alpha == 0 {
+		p.Alpha = DefaultAlpha
+	}
+	if p.NStar == 0 {
+		p.NStar = DefaultNStar
+	}
+	if p.MinPerArm == 0 {
+		p.MinPerArm = DefaultMinPerArm
+	}
+	if p.SRMAlpha == 0 {
+		p.SRMAlpha = DefaultSRMAlpha
+	}
+	if p.SRMConcentration == 0 {
+		p.SRMConcentration = DefaultSRMConcentration
+	}
+	if p.ContextKind == "" {
+		p.ContextKind = "user"
+	}
+	p.Metrics = append([]Metric(nil), p.Metrics...)
+	return p
+}
+
+// MetricAlpha is the one-sided level each metric is tested at.
+func (p Policy) MetricAlpha() float64 {
+	if p.OverallAlpha > 0 && len(p.Metrics) > 0 {
+		return p.OverallAlpha / float64(len(p.Metrics))
+	}
+	return p.Alpha
+}
+
+// MetricIndex returns the index of the metric with the given key.
+func (p Policy) MetricIndex(key string) (int, bool) {
+	for i, m := range p.Metrics {
+		if m.Key == key {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+// Validate checks a policy (after WithDefaults) and names the offending field.
+func (p Policy) Validate() error {
+	var errs []error
+	if err := schedule.Validate(p.Steps); err != nil {
+		errs = append(errs, fmt.Errorf("steps: %w", err))
+	}
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf(format, args...))
+		}
+	}
+	check(p.CheckInterval > 0, "check_interval %v must be positive", p.CheckInterval)
+	check(p.MinContexts >= 0, "min_contexts %d must not be negative", p.MinContexts)
+	check(p.Extension >= 0, "extension %v must not be negative", p.Extension)
+	check(p.Alpha > 0 && p.Alpha < 0.5, "alpha %g must be in (0, 0.5)", p.Alpha)
+	check(p.OverallAlpha >= 0 && p.OverallAlpha < 0.5, "overall_alpha %g must be in [0, 0.5)", p.OverallAlpha)
+	check(p.NStar > 0 && !math.IsInf(p.NStar, 0), "nstar %g must be positive", p.NStar)
+	check(p.MinPerArm >= 2, "min_per_arm %d must be at least 2", p.MinPerArm)
+	check(p.SRMAlpha > 0 && p.SRMAlpha < 1, "srm_alpha %g must be in (0, 1)", p.SRMAlpha)
+	check(p.SRMConcentration > 0, "srm_concentration %g must be positive", p.SRMConcentration)
+	check(len(p.Metrics) > 0, "metrics: at least one metric is required")
+	seen := map[string]bool{}
+	for i, m := range p.Metrics {
+		check(m.Key != "", "metrics[%d].key must not be empty", i)
+		check(!seen[m.Key], "metrics[%d].key %q is duplicated", i, m.Key)
+		seen[m.Key] = true
+		check(m.MinContexts >= 0, "metrics[%d].min_contexts %d must not be negative", i, m.MinContexts)
+	}
+	return errors.Join(errs...)
+}
