@@ -1,0 +1,5 @@
+package engine
+
+import "io"
+
+var eof = io.EOF
