@@ -113,7 +113,8 @@ type Policy struct {
 	// CheckInterval is how often the engine evaluates (default 1h).
 	CheckInterval time.Duration `json:"check_interval"`
 	// MinContexts is the minimum number of contexts served the new variation
-	// during a step before it may advance (default 100).
+	// during a step before it may advance (0: no minimum; scenarios default
+	// to DefaultMinContexts).
 	MinContexts int `json:"min_contexts"`
 	// Extension is the length of the one extension granted to a step that
 	// lacks its minimum contexts (default: the step's own duration).
@@ -162,9 +163,6 @@ func (p Policy) WithDefaults() Policy {
 	}
 	if p.CheckInterval == 0 {
 		p.CheckInterval = DefaultCheckInterval
-	}
-	if p.MinContexts == 0 {
-		p.MinContexts = DefaultMinContexts
 	}
 	if p.Alpha == 0 {
 		p.Alpha = DefaultAlpha

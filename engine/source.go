@@ -1,6 +1,9 @@
 package engine
 
-import "context"
+import (
+	"context"
+	"io"
+)
 
 // Source yields events in non-decreasing time order, a batch at a time,
 // like io.Reader: Read fills buf and returns how many events it wrote; at the
@@ -18,7 +21,7 @@ type SliceSource struct {
 // Read implements Source.
 func (s *SliceSource) Read(_ context.Context, buf []Event) (int, error) {
 	if s.pos >= len(s.Events) {
-		return 0, eof
+		return 0, io.EOF
 	}
 	n := copy(buf, s.Events[s.pos:])
 	s.pos += n

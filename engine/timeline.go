@@ -125,6 +125,8 @@ type Counters struct {
 	// Switched exposures showed a context in the other analysed arm than its
 	// first exposure (it keeps its first arm).
 	Switched int64 `json:"switched"`
+	// OutsideMetrics are metric events of contexts served outside the analysis.
+	OutsideMetrics int64 `json:"outside_metrics"`
 	// AfterEnd events arrived after the rollout ended.
 	AfterEnd int64 `json:"after_end"`
 }

@@ -53,14 +53,16 @@ func OneSidedPValue(d, s2, n, rho float64) float64 {
 }
 
 // TwoSidedPValue is the two-sided always-valid p-value min(1, 1/e) with
-// e = exp(ρ²·st²/(2(nρ²+1)))/sqrt(nρ²+1), st² = d²·n/s2 (GrowthBook
-// SequentialTwoSidedTTest.p_value with SE² = s2/n).
+// e = exp(ρ²·st²/(2(nρ²+1)))/sqrt(nρ²+1), st² = d²·n²/s2 (GrowthBook
+// SequentialTwoSidedTTest.p_value: st² = d²·n/SE² with SE² = s2/n). It is
+// ≤ α exactly when the two-sided interval (HalfWidthTwoSided, same ρ)
+// excludes zero.
 func TwoSidedPValue(d, s2, n, rho float64) float64 {
 	if s2 <= 0 || n <= 0 {
 		return 1
 	}
 	r2 := rho * rho
-	st2 := d * d * n / s2
+	st2 := d * d * n * n / s2
 	logE := r2*st2/(2*(n*r2+1)) - 0.5*math.Log(n*r2+1)
 	if logE <= 0 {
 		return 1

@@ -48,3 +48,24 @@ func (m Moments) Var() float64 {
 	}
 	return v
 }
+
+// BinaryMoments are the moments of a 0/1 sample with the given number of
+// conversions out of n units: Sum = SumSq = conversions. They merge like
+// any Moments; their Var is the unbiased n/(n−1)·p̂(1−p̂).
+func BinaryMoments(conversions, n float64) Moments {
+	return Moments{N: n, Sum: conversions, SumSq: conversions}
+}
+
+// ProportionMoments are moments whose Mean is p̂ = conversions/n and whose
+// Var is p̂(1−p̂), the variance GrowthBook's ProportionStatistic uses
+// (gbstats models/statistics.py), instead of the unbiased n/(n−1)·p̂(1−p̂)
+// of BinaryMoments. SumSq is set to Sum²/n + (n−1)·p̂(1−p̂) to achieve this,
+// so they are summaries for a single sample and must not be merged or
+// updated with Add.
+func ProportionMoments(conversions, n float64) Moments {
+	if n <= 0 {
+		return Moments{}
+	}
+	p := conversions / n
+	return Moments{N: n, Sum: conversions, SumSq: conversions*p + (n-1)*p*(1-p)}
+}

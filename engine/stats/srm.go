@@ -16,6 +16,8 @@ type SequentialSRM struct {
 	theta []float64
 	a     []float64
 	logBF float64
+	logM1 float64
+	logM0 float64
 	p     float64
 }
 
@@ -25,8 +27,23 @@ func NewSequentialSRM(k float64) *SequentialSRM {
 	return &SequentialSRM{k: k, p: 1}
 }
 
+// NewSequentialSRMWithPrior returns a test whose first step has the null
+// split theta and the Dirichlet prior parameters a0 given directly (ssrm's
+// dirichlet_probability × dirichlet_concentration), which need not be
+// proportional to theta. Later steps may use StartStep (prior k·θ with
+// k = Σa0) or StartStepWithPrior.
+func NewSequentialSRMWithPrior(a0, theta []float64) *SequentialSRM {
+	var k float64
+	for _, x := range a0 {
+		k += x
+	}
+	s := &SequentialSRM{k: k, p: 1}
+	s.StartStepWithPrior(a0, theta)
+	return s
+}
+
 // StartStep starts a new step whose expected split is theta (shares summing
-// to 1). The evidence gathered so far is kept.
+// to 1), with the prior a = k·theta. The evidence gathered so far is kept.
 func (s *SequentialSRM) StartStep(theta []float64) {
 	s.theta = append(s.theta[:0], theta...)
 	s.a = s.a[:0]
@@ -35,7 +52,27 @@ func (s *SequentialSRM) StartStep(theta []float64) {
 	}
 }
 
-// Observe adds one batch of counts (one per arm) observed in the current step.
+// StartStepWithPrior starts a new step with the null split theta and the
+// Dirichlet prior parameters a0. The evidence gathered so far is kept.
+func (s *SequentialSRM) StartStepWithPrior(a0, theta []float64) {
+	s.theta = append(s.theta[:0], theta...)
+	s.a = append(s.a[:0], a0...)
+}
+
+// lnFact is ln Γ(x+1) = ln x! (0 for x = 0 and 1 without calling Lgamma).
+func lnFact(x float64) float64 {
+	if x == 0 || x == 1 {
+		return 0
+	}
+	v, _ := math.Lgamma(x + 1)
+	return v
+}
+
+// Observe adds one batch of counts (one per arm) observed in the current
+// step: ln BF += ln m₁(x) − ln m₀(x) with the Dirichlet-multinomial
+// posterior predictive m₁ and the multinomial m₀ (reference §2.3), then the
+// Dirichlet parameters are updated a ← a + x. Counts in an arm whose null
+// share is 0 make the Bayes factor +Inf (p-value 0).
 func (s *SequentialSRM) Observe(counts []float64) {
 	var m, sa float64
 	for i, x := range counts {
@@ -46,17 +83,36 @@ func (s *SequentialSRM) Observe(counts []float64) {
 		return
 	}
 	lg := func(x float64) float64 { v, _ := math.Lgamma(x); return v }
-	d := lg(sa) - lg(sa+m)
+	// coef is the multinomial coefficient ln(m!/Πxᵢ!), common to m₁ and m₀.
+	coef := lnFact(m)
+	d1 := lg(sa) - lg(sa+m)
+	var d0 float64
+	impossible := false
 	for i, x := range counts {
 		if x == 0 {
 			continue
 		}
-		d += lg(s.a[i]+x) - lg(s.a[i]) - x*math.Log(s.theta[i])
+		coef -= lnFact(x)
+		if s.theta[i] <= 0 {
+			impossible = true
+			continue
+		}
+		d1 += lg(s.a[i]+x) - lg(s.a[i])
+		d0 += x * math.Log(s.theta[i])
 	}
 	for i, x := range counts {
 		s.a[i] += x
 	}
-	s.logBF += d
+	if impossible {
+		// m₀ = 0: these counts cannot occur under the null.
+		s.logM0 = math.Inf(-1)
+		s.logBF = math.Inf(1)
+		s.p = 0
+		return
+	}
+	s.logM1 += coef + d1
+	s.logM0 += coef + d0
+	s.logBF += d1 - d0
 	if p := math.Exp(-s.logBF); p < s.p {
 		s.p = p
 	}
@@ -68,12 +124,32 @@ func (s *SequentialSRM) LogBF() float64 { return s.logBF }
 // PValue is the always-valid p-value: the running minimum of 1/BF, capped at 1.
 func (s *SequentialSRM) PValue() float64 { return s.p }
 
+// LogM1 is the cumulative log marginal likelihood of the counts observed so
+// far under the Dirichlet-multinomial alternative, including the
+// multinomial coefficients (ssrm log_marginal_likelihood_M1). With per-step
+// resets it is the sum over steps.
+func (s *SequentialSRM) LogM1() float64 { return s.logM1 }
+
+// LogM0 is the cumulative log likelihood of the counts under the null split
+// (ssrm log_marginal_likelihood_M0). LogM1 − LogM0 = LogBF while every
+// count is possible under the null.
+func (s *SequentialSRM) LogM0() float64 { return s.logM0 }
+
+// Dirichlet returns a copy of the current step's posterior Dirichlet
+// parameters, a₀ plus the counts observed in the step.
+func (s *SequentialSRM) Dirichlet() []float64 { return append([]float64(nil), s.a...) }
+
 // Posterior is the posterior probability of a mismatch with prior odds 1.
-func (s *SequentialSRM) Posterior() float64 {
-	if s.logBF > 700 {
-		return 1
+func (s *SequentialSRM) Posterior() float64 { return PosteriorProbability(s.logBF) }
+
+// PosteriorProbability is BF/(1+BF) for a log Bayes factor (prior odds 1),
+// computed without overflow: 1 for +Inf, 0 for −Inf, never NaN for a
+// non-NaN input.
+func PosteriorProbability(logBF float64) float64 {
+	if logBF > 0 {
+		return 1 / (1 + math.Exp(-logBF))
 	}
-	bf := math.Exp(s.logBF)
+	bf := math.Exp(logBF)
 	return bf / (1 + bf)
 }
 

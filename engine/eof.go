@@ -1,5 +1,0 @@
-package engine
-
-import "io"
-
-var eof = io.EOF

@@ -1,0 +1,274 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/guardsim/guardsim/engine/stats"
+)
+
+// evaluate runs the check due at time t and takes its decision.
+func (r *Rollout) evaluate(ctx context.Context, t int64) {
+	// The SRM test sees the counts gathered since the last check.
+	r.srm.Observe(r.srmPending[:])
+	share := r.pol.Steps[r.step].ExpectedNewShare()
+	tot := r.srmPending[Original] + r.srmPending[New]
+	r.srmExp[New] += tot * share
+	r.srmExp[Original] += tot * (1 - share)
+	r.srmCum[Original] += r.srmPending[Original]
+	r.srmCum[New] += r.srmPending[New]
+	r.srmPending = [NumArms]float64{}
+
+	c := r.snapshot(t)
+	c.Decision = DecisionContinue
+	stepEnded := t >= r.stepEnd
+
+	// Regressions, in metric order; one with auto-rollback wins over one without.
+	regressed := -1
+	for m := range c.Metrics {
+		if c.Metrics[m].Regressed {
+			if regressed < 0 || (r.pol.Metrics[regressed].NoAutoRollback && !r.pol.Metrics[m].NoAutoRollback) {
+				regressed = m
+			}
+		}
+	}
+
+	switch {
+	case c.SRM.Mismatch && !r.pol.NoSRMRollback:
+		c.Decision, c.Reason = DecisionRollback, ReasonSRM
+		c.Note = fmt.Sprintf("sample ratio mismatch: sequential p = %.3g ≤ %g (new %d, original %d)",
+			c.SRM.PValue, r.pol.SRMAlpha, c.Contexts[New], c.Contexts[Original])
+	case regressed >= 0:
+		mc := c.Metrics[regressed]
+		c.Reason, c.Metric = ReasonRegression, mc.Key
+		c.Note = fmt.Sprintf("regression on %s: difference %.4g, interval [%.4g, %.4g], p = %.3g",
+			mc.Key, mc.Estimate, mc.Lower, mc.Upper, mc.PValue)
+		if r.pol.Metrics[regressed].NoAutoRollback {
+			c.Decision = DecisionHalt
+		} else {
+			c.Decision = DecisionRollback
+		}
+	case stepEnded:
+		short := r.shortfall()
+		switch {
+		case short == "" && r.step == r.nsteps-1:
+			c.Decision = DecisionComplete
+			c.Note = "last step passed; rolled forward to 100%"
+		case short == "":
+			c.Decision = DecisionAdvance
+			c.Note = fmt.Sprintf("step %d starts at %g%%", r.step+2, r.pol.Steps[r.step+1].Percent)
+		case !r.extended:
+			c.Decision = DecisionExtend
+			c.Note = "minimum not met (" + short + "); step extended once"
+		case r.pol.OnInsufficient == HoldOnInsufficient:
+			c.Decision = DecisionHold
+			c.Note = "minimum not met (" + short + "); holding"
+		default:
+			c.Decision, c.Reason = DecisionRollback, ReasonInsufficientSample
+			c.Note = "minimum not met after the extension (" + short + ")"
+		}
+	}
+
+	// Apply the decision.
+	switch c.Decision {
+	case DecisionAdvance:
+		r.enterStep(r.step+1, t)
+	case DecisionExtend:
+		r.extended = true
+		ext := r.pol.Extension
+		if ext == 0 {
+			ext = r.pol.Steps[r.step].Duration
+		}
+		r.stepEnd = t + int64(ext)
+	case DecisionHold:
+		r.holding = true
+		r.stepEnd = t + int64(r.pol.CheckInterval)
+	case DecisionComplete:
+		r.finish(t, StatusCompleted, ReasonNone, "")
+		r.outcome.Step, r.outcome.Percent = r.nsteps+1, 100
+	case DecisionRollback:
+		if c.Reason == ReasonRegression {
+			r.alertRegression(ctx, t, c, c.Metric)
+		}
+		r.finish(t, StatusRolledBack, c.Reason, c.Metric)
+		if r.triggered {
+			r.alertReverted(ctx, t, c)
+		}
+	case DecisionHalt:
+		r.alertRegression(ctx, t, c, c.Metric)
+		r.finish(t, StatusHalted, c.Reason, c.Metric)
+	}
+	r.timeline = append(r.timeline, c)
+
+	for r.nextCheck <= t {
+		r.nextCheck += int64(r.pol.CheckInterval)
+	}
+	r.updateNextEval()
+}
+
+// shortfall describes which minimum the current step misses ("" if none).
+func (r *Rollout) shortfall() string {
+	if n := r.stepNew[r.step]; n < r.pol.MinContexts {
+		return fmt.Sprintf("%d of %d contexts on the new variation", n, r.pol.MinContexts)
+	}
+	for m, met := range r.pol.Metrics {
+		if met.MinContexts == 0 {
+			continue
+		}
+		if n := int(r.strata[m][r.step].B.N); n < met.MinContexts {
+			return fmt.Sprintf("%s: %d of %d new-variation contexts with data", met.Key, n, met.MinContexts)
+		}
+	}
+	return ""
+}
+
+func (r *Rollout) finish(t int64, s Status, reason Reason, metric string) {
+	r.status = s
+	r.outcome.Status = s
+	r.outcome.Reason = reason
+	r.outcome.Metric = metric
+	r.outcome.Time = time.Unix(0, t).UTC()
+	r.outcome.Elapsed = time.Duration(t - r.start)
+	r.outcome.Step = r.step + 1
+	r.outcome.Percent = r.pol.Steps[r.step].Percent
+}
+
+// snapshot computes the statistics of a check at time t (decision unset).
+func (r *Rollout) snapshot(t int64) Check {
+	s := r.pol.Steps[r.step]
+	c := Check{
+		Time:            time.Unix(0, t).UTC(),
+		Elapsed:         time.Duration(t - r.start),
+		Step:            r.step + 1,
+		Percent:         s.Percent,
+		Extended:        r.extended || r.holding,
+		Contexts:        r.arms,
+		StepNewContexts: r.stepNew[r.step],
+		Metrics:         make([]MetricCheck, len(r.pol.Metrics)),
+	}
+	for m, met := range r.pol.Metrics {
+		c.Metrics[m] = r.metricCheck(m, met)
+	}
+	c.SRM = SRMCheck{PValue: r.srm.PValue(), LogBF: r.srm.LogBF()}
+	c.SRM.ChiSquare, c.SRM.ChiSquareP = stats.ChiSquareGOF(r.srmCum[:], r.srmExp[:])
+	c.SRM.Mismatch = c.SRM.PValue <= r.pol.SRMAlpha
+	return c
+}
+
+func (r *Rollout) metricCheck(m int, met Metric) MetricCheck {
+	var a, b stats.Moments
+	for _, s := range r.strata[m] {
+		a.Merge(s.A)
+		b.Merge(s.B)
+	}
+	mc := MetricCheck{
+		Key:      met.Key,
+		Original: ArmStats{N: int(a.N), Mean: a.Mean(), Var: a.Var()},
+		New:      ArmStats{N: int(b.N), Mean: b.Mean(), Var: b.Var()},
+	}
+	d, ok := stats.Stratify(r.strata[m])
+	if !ok {
+		mc.PValue = r.pmin[m]
+		return mc
+	}
+	hw := stats.HalfWidthOneSided(d.S2(), d.N, r.rho, r.alpha)
+	mc.Ready = true
+	mc.Estimate = d.Estimate
+	mc.StdErr = sqrt(d.V)
+	mc.Lower, mc.Upper = d.Estimate-hw, d.Estimate+hw
+	harm := d.Estimate
+	if met.Direction == HigherIsBetter {
+		harm = -harm
+	}
+	p := stats.OneSidedPValue(harm, d.S2(), d.N, r.rho)
+	if p < r.pmin[m] {
+		r.pmin[m] = p
+	}
+	mc.PValue = r.pmin[m]
+	enough := d.NA >= float64(r.pol.MinPerArm) && d.NB >= float64(r.pol.MinPerArm)
+	if met.Direction == HigherIsBetter {
+		mc.Regressed = enough && mc.Upper < 0
+	} else {
+		mc.Regressed = enough && mc.Lower > 0
+	}
+	return mc
+}
+
+func (r *Rollout) alertRegression(ctx context.Context, t int64, c Check, metric string) {
+	var mc MetricCheck
+	for _, x := range c.Metrics {
+		if x.Key == metric {
+			mc = x
+		}
+	}
+	a := r.alert(AlertRegression, t)
+	a.Metric = metric
+	a.Estimate, a.Lower, a.Upper = mc.Estimate, mc.Lower, mc.Upper
+	a.Summary = fmt.Sprintf("Regression detected for guarded rollout on flag %s: metric %s, difference %.4g [%.4g, %.4g] at %g%%",
+		r.pol.FlagKey, metric, mc.Estimate, mc.Lower, mc.Upper, a.Percent)
+	r.send(ctx, a)
+	r.triggered = true
+}
+
+func (r *Rollout) alertReverted(ctx context.Context, t int64, c Check) {
+	a := r.alert(AlertReverted, t)
+	a.Reason = c.Reason
+	a.Metric = c.Metric
+	a.Summary = fmt.Sprintf("Guarded rollout on flag %s reverted (%s)", r.pol.FlagKey, c.Reason)
+	r.send(ctx, a)
+}
+
+func (r *Rollout) alert(k AlertKind, t int64) Alert {
+	return Alert{
+		Kind:           k,
+		Time:           time.Unix(0, t).UTC(),
+		ProjectKey:     r.pol.ProjectKey,
+		EnvironmentKey: r.pol.EnvironmentKey,
+		FlagKey:        r.pol.FlagKey,
+		Step:           r.step + 1,
+		Percent:        r.pol.Steps[r.step].Percent,
+	}
+}
+
+func (r *Rollout) send(ctx context.Context, a Alert) {
+	if r.notifier == nil {
+		return
+	}
+	rec := AlertRecord{Alert: a, Delivered: true}
+	if err := r.notifier.Notify(ctx, a); err != nil {
+		rec.Delivered = false
+		rec.Error = err.Error()
+	}
+	r.outcome.Alerts = append(r.outcome.Alerts, rec)
+}
+
+// Timeline returns the checks so far.
+func (r *Rollout) Timeline() []Check { return r.timeline }
+
+// Outcome returns the outcome so far (status running until the rollout ends).
+func (r *Rollout) Outcome() Outcome {
+	o := r.outcome
+	if r.status == StatusRunning {
+		o.Status = StatusRunning
+		if r.startSet {
+			o.Time = time.Unix(0, r.last).UTC()
+			o.Elapsed = time.Duration(r.last - r.start)
+		}
+		o.Step = r.step + 1
+		o.Percent = r.pol.Steps[r.step].Percent
+	}
+	o.NewContexts = r.arms[New]
+	o.Seed = r.pol.Seed
+	o.Alerts = append([]AlertRecord(nil), r.outcome.Alerts...)
+	return o
+}
+
+// Result returns the policy, timeline and outcome.
+func (r *Rollout) Result() *Result {
+	res := &Result{Policy: r.pol, Timeline: r.timeline, Outcome: r.Outcome()}
+	if r.startSet {
+		res.Start = time.Unix(0, r.start).UTC()
+	}
+	return res
+}

@@ -1,0 +1,323 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/guardsim/guardsim/engine/bucket"
+	"github.com/guardsim/guardsim/engine/stats"
+)
+
+// Options are the run-time collaborators of a Rollout.
+type Options struct {
+	// Start is the start of the rollout; zero means the first event's time.
+	Start time.Time
+	// Notifier receives regression and revert alerts; nil sends none.
+	Notifier Notifier
+}
+
+// ctxState is the engine's memory of one context.
+type ctxState struct {
+	bucket      float32
+	hasBucket   bool
+	arm         Variation // Unassigned until the first analysed exposure
+	stratum     int16     // step index of the first analysed exposure
+	lastNewStep int16     // last step in which the context was served new
+}
+
+// metricVal is one context's running value of one metric.
+type metricVal struct {
+	count uint32
+	v     float64
+}
+
+// Rollout is the guarded-rollout state machine. It is not safe for
+// concurrent use.
+type Rollout struct {
+	pol      Policy
+	notifier Notifier
+	hasher   bucket.Hasher
+	kind     string
+	alpha    float64
+	rho      float64
+	nsteps   int
+
+	startSet bool
+	start    int64
+	last     int64
+
+	status    Status
+	outcome   Outcome
+	step      int // 0-based index of the current step
+	stepEnd   int64
+	extended  bool
+	holding   bool
+	nextCheck int64
+	nextEval  int64
+	weights   []int
+
+	index   map[string]int32
+	ctxs    []ctxState
+	vals    []metricVal // len(ctxs) * len(metrics)
+	strata  [][]stats.Stratum
+	stepNew []int
+	arms    [NumArms]int
+
+	srm        *stats.SequentialSRM
+	srmPending [NumArms]float64
+	srmCum     [NumArms]float64
+	srmExp     [NumArms]float64 // expected counts, Σ over steps
+
+	pmin      []float64
+	triggered bool
+	timeline  []Check
+}
+
+// NewRollout returns a rollout for the policy (defaults applied and validated).
+func NewRollout(p Policy, opts Options) (*Rollout, error) {
+	p = p.WithDefaults()
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid policy: %w", err)
+	}
+	m := len(p.Metrics)
+	r := &Rollout{
+		pol:      p,
+		notifier: opts.Notifier,
+		hasher:   bucket.ForSeed(p.Seed),
+		kind:     p.ContextKind,
+		alpha:    p.MetricAlpha(),
+		nsteps:   len(p.Steps),
+		status:   StatusRunning,
+		index:    make(map[string]int32),
+		strata:   make([][]stats.Stratum, m),
+		stepNew:  make([]int, len(p.Steps)),
+		srm:      stats.NewSequentialSRM(p.SRMConcentration),
+		pmin:     make([]float64, m),
+	}
+	r.rho = stats.Rho(p.NStar, r.alpha, true)
+	for i := range r.strata {
+		r.strata[i] = make([]stats.Stratum, len(p.Steps))
+		r.pmin[i] = 1
+	}
+	if !opts.Start.IsZero() {
+		r.begin(opts.Start.UnixNano())
+	}
+	return r, nil
+}
+
+// Policy returns the policy in force (with defaults applied).
+func (r *Rollout) Policy() Policy { return r.pol }
+
+// Done reports whether the rollout has ended (completed, rolled back or halted).
+func (r *Rollout) Done() bool { return r.status != StatusRunning }
+
+func (r *Rollout) begin(t int64) {
+	r.startSet = true
+	r.start = t
+	r.last = t
+	r.enterStep(0, t)
+	r.nextCheck = t + int64(r.pol.CheckInterval)
+	r.updateNextEval()
+	c := r.snapshot(t)
+	c.Decision = DecisionStart
+	c.Note = fmt.Sprintf("step 1 starts at %g%%", r.pol.Steps[0].Percent)
+	r.timeline = append(r.timeline, c)
+}
+
+func (r *Rollout) enterStep(i int, t int64) {
+	r.step = i
+	s := r.pol.Steps[i]
+	r.stepEnd = t + int64(s.Duration)
+	r.extended = false
+	r.holding = false
+	w := s.Weights()
+	r.weights = w[:]
+	share := s.ExpectedNewShare()
+	r.srm.StartStep([]float64{1 - share, share})
+}
+
+func (r *Rollout) updateNextEval() {
+	r.nextEval = r.nextCheck
+	if r.stepEnd < r.nextEval {
+		r.nextEval = r.stepEnd
+	}
+}
+
+// ErrOutOfOrder is wrapped by Observe when an event is earlier than the
+// previous one.
+var ErrOutOfOrder = errors.New("event out of time order")
+
+// Observe feeds one event. Checks whose time has come (before ev.Time) run
+// first. Events after the rollout ended are counted and ignored.
+func (r *Rollout) Observe(ctx context.Context, ev *Event) error {
+	if !r.startSet {
+		r.begin(ev.Time)
+	}
+	if ev.Time < r.last {
+		return fmt.Errorf("%w: time %s is before the previous event's %s",
+			ErrOutOfOrder, time.Unix(0, ev.Time).UTC().Format(time.RFC3339Nano), time.Unix(0, r.last).UTC().Format(time.RFC3339Nano))
+	}
+	r.last = ev.Time
+	if ev.Time >= r.nextEval && r.status == StatusRunning {
+		r.advance(ctx, ev.Time)
+	}
+	r.outcome.Counters.Events++
+	if r.status != StatusRunning {
+		r.outcome.Counters.AfterEnd++
+		return nil
+	}
+	switch ev.Kind {
+	case KindExposure:
+		return r.expose(ev)
+	case KindMetric:
+		return r.metric(ev)
+	}
+	return fmt.Errorf("unknown event kind %d", ev.Kind)
+}
+
+// advance runs every check with time ≤ t.
+func (r *Rollout) advance(ctx context.Context, t int64) {
+	for r.status == StatusRunning && t >= r.nextEval {
+		r.evaluate(ctx, r.nextEval)
+	}
+}
+
+// Close runs the checks due up to and including t (zero: the last event's
+// time) and returns the result.
+func (r *Rollout) Close(ctx context.Context, t time.Time) *Result {
+	if r.startSet {
+		end := r.last
+		if !t.IsZero() {
+			end = t.UnixNano()
+		}
+		if end >= r.nextEval {
+			r.advance(ctx, end)
+		}
+	}
+	return r.Result()
+}
+
+func (r *Rollout) lookup(key string) int32 {
+	if i, ok := r.index[key]; ok {
+		return i
+	}
+	i := int32(len(r.ctxs))
+	r.index[key] = i
+	r.ctxs = append(r.ctxs, ctxState{arm: Unassigned, lastNewStep: -1})
+	for range r.pol.Metrics {
+		r.vals = append(r.vals, metricVal{})
+	}
+	return i
+}
+
+func (r *Rollout) expose(ev *Event) error {
+	c := &r.outcome.Counters
+	c.Exposures++
+	if ev.ContextKind != r.kind && !(ev.ContextKind == "" && r.kind == "user") {
+		c.WrongKind++
+		return nil
+	}
+	i := r.lookup(ev.ContextKey)
+	st := &r.ctxs[i]
+	v := ev.Variation
+	switch v {
+	case Unassigned:
+		if !st.hasBucket {
+			st.bucket = r.hasher.Value(ev.ContextKey)
+			st.hasBucket = true
+		}
+		switch bucket.PickWeights(st.bucket, r.weights) {
+		case 0:
+			v = New
+		case 1:
+			v = Outside
+		default:
+			v = Original
+		}
+	case New, Original, Outside:
+	default:
+		return fmt.Errorf("exposure with unknown variation %d", v)
+	}
+	if v == Outside {
+		c.OutsideExposures++
+		return nil
+	}
+	if st.arm == Unassigned {
+		st.arm = v
+		st.stratum = int16(r.step)
+		r.arms[v]++
+		r.srmPending[v]++
+		// Binary and sum metrics count every exposed context (value 0
+		// until its events arrive); mean metrics only contexts with events.
+		for m, met := range r.pol.Metrics {
+			if met.Kind == Binary || met.Aggregation == Sum {
+				r.arm(m, r.step, v).Add(0)
+			}
+		}
+	} else if st.arm != v {
+		c.Switched++
+		v = st.arm
+	}
+	if v == New && int(st.lastNewStep) != r.step {
+		st.lastNewStep = int16(r.step)
+		r.stepNew[r.step]++
+	}
+	return nil
+}
+
+func (r *Rollout) arm(m, step int, v Variation) *stats.Moments {
+	s := &r.strata[m][step]
+	if v == New {
+		return &s.B
+	}
+	return &s.A
+}
+
+func (r *Rollout) metric(ev *Event) error {
+	c := &r.outcome.Counters
+	c.MetricEvents++
+	m := int(ev.Metric)
+	if m < 0 || m >= len(r.pol.Metrics) {
+		return fmt.Errorf("metric event with metric index %d out of range [0, %d)", m, len(r.pol.Metrics))
+	}
+	if math.IsNaN(ev.Value) || math.IsInf(ev.Value, 0) {
+		return fmt.Errorf("metric %q: value %v is not finite", r.pol.Metrics[m].Key, ev.Value)
+	}
+	i, ok := r.index[ev.ContextKey]
+	if !ok {
+		c.Unattributed++
+		return nil
+	}
+	st := &r.ctxs[i]
+	if st.arm == Unassigned { // exposed only outside the analysis so far
+		c.OutsideMetrics++
+		return nil
+	}
+	mv := &r.vals[int(i)*len(r.pol.Metrics)+m]
+	mo := r.arm(m, int(st.stratum), st.arm)
+	met := &r.pol.Metrics[m]
+	switch {
+	case met.Kind == Binary:
+		if mv.count == 0 {
+			mo.Replace(0, 1)
+			mv.v = 1
+		}
+	case met.Aggregation == Sum:
+		mo.Replace(mv.v, mv.v+ev.Value)
+		mv.v += ev.Value
+	default: // numeric mean
+		if mv.count == 0 {
+			mo.Add(ev.Value)
+			mv.v = ev.Value
+		} else {
+			nv := mv.v + (ev.Value-mv.v)/float64(mv.count+1)
+			mo.Replace(mv.v, nv)
+			mv.v = nv
+		}
+	}
+	mv.count++
+	return nil
+}

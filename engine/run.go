@@ -1,0 +1,52 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"time"
+)
+
+func sqrt(x float64) float64 { return math.Sqrt(x) }
+
+// BatchSize is the number of events Feed reads from a source at a time.
+const BatchSize = 4096
+
+// Run feeds every event of src through a new rollout of policy p and closes
+// it at the last event's time (or at until, when non-zero).
+func Run(ctx context.Context, src Source, p Policy, opts Options, until time.Time) (*Result, error) {
+	r, err := NewRollout(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	return r.Feed(ctx, src, until)
+}
+
+// Feed observes every event of src and closes the rollout at the last
+// event's time (or at until, when non-zero). Errors name the event number
+// (1-based) in the stream.
+func (r *Rollout) Feed(ctx context.Context, src Source, until time.Time) (*Result, error) {
+	buf := make([]Event, BatchSize)
+	var seen int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n, rerr := src.Read(ctx, buf)
+		for i := 0; i < n; i++ {
+			seen++
+			if err := r.Observe(ctx, &buf[i]); err != nil {
+				return nil, fmt.Errorf("event %d: %w", seen, err)
+			}
+		}
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+		if rerr != nil {
+			return nil, rerr
+		}
+	}
+	return r.Close(ctx, until), nil
+}

@@ -1,0 +1,400 @@
+// Package scenarios holds guardsim's scenario files and the code that loads
+// them. A scenario is a YAML file with a rollout policy (schedule, minimum
+// contexts, statistics settings), the metrics it monitors, and the
+// simulation model that generates its synthetic traffic. The built-in
+// scenarios in this folder are embedded in the binary.
+//
+// Parsing is strict: an unknown field is an error naming its line.
+package scenarios
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/engine/schedule"
+	"github.com/guardsim/guardsim/sim"
+)
+
+//go:embed *.yaml
+var builtin embed.FS
+
+// Default is the scenario `guardsim run` uses with no --scenario.
+const Default = "latency-regression"
+
+// DefaultStart is the start time of scenarios that do not set one.
+var DefaultStart = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+
+// Scenario is a parsed scenario file.
+type Scenario struct {
+	Name        string    `yaml:"name"`
+	Description string    `yaml:"description"`
+	Seed        uint64    `yaml:"seed"`
+	Start       time.Time `yaml:"start"`
+	// Horizon is how long the synthetic stream runs (default: every step
+	// with its extension).
+	Horizon Duration `yaml:"horizon"`
+	// OmitVariation writes exposures without a variation (the engine buckets).
+	OmitVariation bool     `yaml:"omit_variation"`
+	Rollout       Rollout  `yaml:"rollout"`
+	Traffic       Traffic  `yaml:"traffic"`
+	Metrics       []Metric `yaml:"metrics"`
+	SRMFault      SRMFault `yaml:"srm_fault"`
+
+	// Source is where the scenario came from (file path or "builtin:NAME").
+	Source string `yaml:"-"`
+}
+
+// Rollout is the policy part of a scenario (also the whole of a rollout
+// file given to `guardsim replay --rollout`).
+type Rollout struct {
+	ProjectKey     string `yaml:"project_key"`
+	EnvironmentKey string `yaml:"environment_key"`
+	FlagKey        string `yaml:"flag_key"`
+	ContextKind    string `yaml:"context_kind"`
+	// Seed is the bucketing seed; default derived from the scenario seed.
+	Seed *int64 `yaml:"seed"`
+	// Steps default to 1, 5, 10, 25, 50% of StepDuration each.
+	Steps        []Step   `yaml:"steps"`
+	StepDuration Duration `yaml:"step_duration"`
+
+	CheckInterval    Duration `yaml:"check_interval"`
+	MinContexts      *int     `yaml:"min_contexts"`
+	Extension        Duration `yaml:"extension"`
+	OnInsufficient   string   `yaml:"on_insufficient"`
+	Alpha            float64  `yaml:"alpha"`
+	OverallAlpha     float64  `yaml:"overall_alpha"`
+	NStar            float64  `yaml:"nstar"`
+	MinPerArm        int      `yaml:"min_per_arm"`
+	SRMAlpha         float64  `yaml:"srm_alpha"`
+	SRMConcentration float64  `yaml:"srm_concentration"`
+	SRMRollback      *bool    `yaml:"srm_rollback"`
+}
+
+// Step is one monitored step.
+type Step struct {
+	Percent        float64  `yaml:"percent"`
+	ControlPercent float64  `yaml:"control_percent"`
+	Duration       Duration `yaml:"duration"`
+}
+
+// Traffic is the arrival model.
+type Traffic struct {
+	RatePerHour    float64 `yaml:"rate_per_hour"`
+	DailyAmplitude float64 `yaml:"daily_amplitude"`
+	PeakHour       float64 `yaml:"peak_hour"`
+	Population     int     `yaml:"population"`
+}
+
+// Metric is a monitored metric and how the simulation generates it.
+type Metric struct {
+	Key          string `yaml:"key"`
+	Kind         string `yaml:"kind"`        // binary | numeric
+	Aggregation  string `yaml:"aggregation"` // mean | sum (numeric)
+	Direction    string `yaml:"direction"`   // lower_is_better | higher_is_better
+	AutoRollback *bool  `yaml:"auto_rollback"`
+	MinContexts  int    `yaml:"min_contexts"`
+
+	// Simulation.
+	Rate              float64     `yaml:"rate"`
+	Distribution      string      `yaml:"distribution"`
+	Mean              float64     `yaml:"mean"`
+	SD                float64     `yaml:"sd"`
+	ContextSD         float64     `yaml:"context_sd"`
+	EventsPerExposure int         `yaml:"events_per_exposure"`
+	Delay             Duration    `yaml:"delay"`
+	Regression        *Regression `yaml:"regression"`
+}
+
+// Regression is an injected absolute effect on the new variation.
+type Regression struct {
+	Effect    float64  `yaml:"effect"`
+	Start     Duration `yaml:"start"`
+	StartStep int      `yaml:"start_step"`
+}
+
+// SRMFault injects a sample ratio mismatch.
+type SRMFault struct {
+	DropNew   float64  `yaml:"drop_new"`
+	Misassign float64  `yaml:"misassign"`
+	Start     Duration `yaml:"start"`
+}
+
+// Duration is a time.Duration written as Go durations ("90m", "36h") or
+// with a day suffix ("5d", "1.5d").
+type Duration time.Duration
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return fmt.Errorf("line %d: duration must be a string like \"24h\" or \"2d\": %w", n.Line, err)
+	}
+	v, err := ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML implements yaml.Marshaler.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// ParseDuration parses a Go duration or a number of days ("2d").
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasSuffix(s, "d") {
+		var days float64
+		if _, err := fmt.Sscanf(strings.TrimSuffix(s, "d"), "%g", &days); err != nil || math.IsNaN(days) || math.IsInf(days, 0) {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		return time.Duration(days * float64(24*time.Hour)), nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q (use e.g. 90m, 36h or 2d)", s)
+	}
+	return v, nil
+}
+
+// Parse parses a scenario from YAML; name is used in error messages.
+func Parse(data []byte, name string) (*Scenario, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var s Scenario
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, fmt.Errorf("%s: line %d: more than one YAML document", name, extra.Line)
+	}
+	s.Source = name
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &s, nil
+}
+
+// Load loads a scenario by file path or built-in name.
+func Load(nameOrPath string) (*Scenario, error) {
+	if nameOrPath == "" {
+		nameOrPath = Default
+	}
+	if data, err := os.ReadFile(nameOrPath); err == nil {
+		return Parse(data, nameOrPath)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	if strings.ContainsAny(nameOrPath, "/\\") || strings.HasSuffix(nameOrPath, ".yaml") {
+		return nil, fmt.Errorf("scenario file %s does not exist", nameOrPath)
+	}
+	data, err := builtin.ReadFile(nameOrPath + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("unknown scenario %q: not a file and not a built-in (built-ins: %s)", nameOrPath, strings.Join(Names(), ", "))
+	}
+	return Parse(data, "builtin:"+nameOrPath)
+}
+
+// Names lists the built-in scenarios.
+func Names() []string {
+	entries, _ := fs.Glob(builtin, "*.yaml")
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, strings.TrimSuffix(path.Base(e), ".yaml"))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Builtin returns the raw YAML of a built-in scenario.
+func Builtin(name string) ([]byte, error) {
+	return builtin.ReadFile(name + ".yaml")
+}
+
+// Validate checks every field and names the first problems found.
+func (s *Scenario) Validate() error {
+	var errs []error
+	if s.Name == "" {
+		errs = append(errs, errors.New("name: required"))
+	}
+	p, err := s.Policy()
+	if err != nil {
+		errs = append(errs, err)
+	} else if err := p.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("rollout: %w", err))
+	}
+	if len(s.Metrics) > 0 {
+		m := s.Model()
+		if err := m.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// BucketSeed is the rollout's bucketing seed: rollout.seed if set,
+// otherwise drawn from the scenario seed.
+func (s *Scenario) BucketSeed() int64 {
+	if s.Rollout.Seed != nil {
+		return *s.Rollout.Seed
+	}
+	x := s.Seed + 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	x ^= x >> 31
+	return int64(x % 1_000_000_000)
+}
+
+// Policy converts the rollout and metric definitions into an engine policy
+// (defaults applied).
+func (s *Scenario) Policy() (engine.Policy, error) {
+	r := s.Rollout
+	p := engine.Policy{
+		ProjectKey:       or(r.ProjectKey, "default"),
+		EnvironmentKey:   or(r.EnvironmentKey, "production"),
+		FlagKey:          or(r.FlagKey, s.Name),
+		ContextKind:      r.ContextKind,
+		Seed:             s.BucketSeed(),
+		CheckInterval:    time.Duration(r.CheckInterval),
+		Extension:        time.Duration(r.Extension),
+		Alpha:            r.Alpha,
+		OverallAlpha:     r.OverallAlpha,
+		NStar:            r.NStar,
+		MinPerArm:        r.MinPerArm,
+		SRMAlpha:         r.SRMAlpha,
+		SRMConcentration: r.SRMConcentration,
+	}
+	p.MinContexts = engine.DefaultMinContexts
+	if r.MinContexts != nil {
+		p.MinContexts = *r.MinContexts
+	}
+	if r.SRMRollback != nil && !*r.SRMRollback {
+		p.NoSRMRollback = true
+	}
+	switch r.OnInsufficient {
+	case "", "rollback":
+	case "hold":
+		p.OnInsufficient = engine.HoldOnInsufficient
+	default:
+		return p, fmt.Errorf("rollout.on_insufficient %q must be rollback or hold", r.OnInsufficient)
+	}
+	if len(r.Steps) == 0 {
+		p.Steps = schedule.Default(time.Duration(r.StepDuration))
+	} else {
+		if r.StepDuration != 0 {
+			return p, errors.New("rollout: step_duration applies to the default steps only; give each step a duration instead")
+		}
+		for _, st := range r.Steps {
+			p.Steps = append(p.Steps, schedule.Step{Percent: st.Percent, ControlPercent: st.ControlPercent, Duration: time.Duration(st.Duration)})
+		}
+	}
+	for i, m := range s.Metrics {
+		em := engine.Metric{Key: m.Key, MinContexts: m.MinContexts}
+		switch m.Kind {
+		case "binary":
+			em.Kind = engine.Binary
+			if m.Aggregation != "" {
+				return p, fmt.Errorf("metrics[%d] (%s).aggregation applies to numeric metrics only", i, m.Key)
+			}
+		case "numeric":
+			em.Kind = engine.Numeric
+			switch m.Aggregation {
+			case "", "mean":
+			case "sum":
+				em.Aggregation = engine.Sum
+			default:
+				return p, fmt.Errorf("metrics[%d] (%s).aggregation %q must be mean or sum", i, m.Key, m.Aggregation)
+			}
+		default:
+			return p, fmt.Errorf("metrics[%d] (%s).kind %q must be binary or numeric", i, m.Key, m.Kind)
+		}
+		switch m.Direction {
+		case "lower_is_better":
+		case "higher_is_better":
+			em.Direction = engine.HigherIsBetter
+		default:
+			return p, fmt.Errorf("metrics[%d] (%s).direction %q must be lower_is_better or higher_is_better", i, m.Key, m.Direction)
+		}
+		if m.AutoRollback != nil && !*m.AutoRollback {
+			em.NoAutoRollback = true
+		}
+		p.Metrics = append(p.Metrics, em)
+	}
+	return p.WithDefaults(), nil
+}
+
+// Model converts the simulation part of the scenario into a sim.Model.
+func (s *Scenario) Model() sim.Model {
+	start := s.Start
+	if start.IsZero() {
+		start = DefaultStart
+	}
+	m := sim.Model{
+		Seed:          s.Seed,
+		Start:         start.UTC(),
+		Horizon:       time.Duration(s.Horizon),
+		ContextKind:   s.Rollout.ContextKind,
+		OmitVariation: s.OmitVariation,
+		Traffic: sim.Traffic{
+			RatePerHour:    s.Traffic.RatePerHour,
+			DailyAmplitude: s.Traffic.DailyAmplitude,
+			PeakHour:       s.Traffic.PeakHour,
+			Population:     s.Traffic.Population,
+		},
+		Fault: sim.SRMFault{DropNew: s.SRMFault.DropNew, Misassign: s.SRMFault.Misassign, Start: time.Duration(s.SRMFault.Start)},
+	}
+	if m.Horizon == 0 {
+		if p, err := s.Policy(); err == nil {
+			for _, st := range p.Steps {
+				ext := p.Extension
+				if ext == 0 {
+					ext = st.Duration
+				}
+				m.Horizon += st.Duration + ext
+			}
+		}
+	}
+	for _, mt := range s.Metrics {
+		mm := sim.MetricModel{
+			Key:               mt.Key,
+			Binary:            mt.Kind == "binary",
+			Rate:              mt.Rate,
+			Distribution:      sim.Distribution(or(mt.Distribution, "normal")),
+			Mean:              mt.Mean,
+			SD:                mt.SD,
+			ContextSD:         mt.ContextSD,
+			EventsPerExposure: mt.EventsPerExposure,
+			Delay:             time.Duration(mt.Delay),
+		}
+		if mm.EventsPerExposure == 0 {
+			mm.EventsPerExposure = 1
+		}
+		if mt.Regression != nil {
+			mm.Effect = mt.Regression.Effect
+			mm.EffectStart = time.Duration(mt.Regression.Start)
+			mm.EffectStep = mt.Regression.StartStep
+		}
+		m.Metrics = append(m.Metrics, mm)
+	}
+	return m
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,319 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"strconv"
+
+	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/engine/bucket"
+)
+
+// Allocator tells the generator what the flag serves at a time;
+// *engine.Rollout implements it.
+type Allocator interface {
+	Allocation(ctx context.Context, t int64) engine.Allocation
+}
+
+// Generator is an engine.Source of synthetic events in time order.
+type Generator struct {
+	m      Model
+	alloc  Allocator
+	hasher bucket.Hasher
+	rng    *rand.Rand
+	kind   string
+
+	start, end  int64
+	nextArrival int64
+	lambdaMax   float64 // arrivals per nanosecond at the daily peak
+	pending     eventHeap
+	seq         uint64
+
+	keys    []string
+	buckets []float32
+	cur     engine.Allocation
+	served  int64
+}
+
+// NewGenerator returns a generator for the model. bucketSeed is the
+// rollout's bucketing seed (Policy.Seed), used to serve contexts exactly as
+// the engine would bucket them.
+func NewGenerator(m Model, bucketSeed int64, alloc Allocator) (*Generator, error) {
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid simulation model: %w", err)
+	}
+	g := &Generator{
+		m:      m,
+		alloc:  alloc,
+		hasher: bucket.ForSeed(bucketSeed),
+		rng:    rand.New(rand.NewPCG(m.Seed, 0x6a09e667f3bcc909)),
+		kind:   m.ContextKind,
+		start:  m.Start.UnixNano(),
+	}
+	if g.kind == "" {
+		g.kind = "user"
+	}
+	g.end = g.start + int64(m.Horizon)
+	g.lambdaMax = m.Traffic.RatePerHour * (1 + m.Traffic.DailyAmplitude) / 3.6e12
+	if m.Traffic.Population > 0 {
+		g.keys = make([]string, m.Traffic.Population)
+		g.buckets = make([]float32, m.Traffic.Population)
+	}
+	g.cur.Until = math.MinInt64
+	g.nextArrival = g.drawArrival(g.start)
+	return g, nil
+}
+
+// rate is the arrival rate at time t relative to its daily peak, in [0, 1].
+func (g *Generator) relRate(t int64) float64 {
+	a := g.m.Traffic.DailyAmplitude
+	if a == 0 {
+		return 1
+	}
+	hour := math.Mod(float64(t)/3.6e12, 24)
+	return (1 + a*math.Cos(2*math.Pi*(hour-g.m.Traffic.PeakHour)/24)) / (1 + a)
+}
+
+// drawArrival draws the next arrival after t by thinning.
+func (g *Generator) drawArrival(t int64) int64 {
+	for {
+		t += int64(g.rng.ExpFloat64()/g.lambdaMax) + 1
+		if t >= g.end {
+			return math.MaxInt64
+		}
+		if g.rng.Float64() < g.relRate(t) {
+			return t
+		}
+	}
+}
+
+// Read implements engine.Source. A batch never crosses the engine's next
+// evaluation time, so every check sees exactly the events before it, as in
+// a replay of the same stream.
+func (g *Generator) Read(ctx context.Context, buf []engine.Event) (int, error) {
+	n := 0
+	for n < len(buf) {
+		t := g.nextArrival
+		fromHeap := false
+		if len(g.pending) > 0 && g.pending[0].ev.Time <= t {
+			t = g.pending[0].ev.Time
+			fromHeap = true
+		}
+		if t >= g.end {
+			return n, io.EOF
+		}
+		if t >= g.cur.Until {
+			if n > 0 {
+				return n, nil
+			}
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+			g.cur = g.alloc.Allocation(ctx, t)
+		}
+		if fromHeap {
+			buf[n] = g.pending.pop().ev
+			n++
+			continue
+		}
+		if g.arrive(t, &buf[n]) {
+			n++
+		}
+		g.nextArrival = g.drawArrival(t)
+	}
+	return n, nil
+}
+
+// contextKey returns the key of context i, creating it on first use.
+func (g *Generator) context(i int) (string, float32) {
+	if i >= len(g.keys) {
+		g.keys = append(g.keys, "")
+		g.buckets = append(g.buckets, 0)
+	}
+	if g.keys[i] == "" {
+		g.keys[i] = "user-" + strconv.Itoa(i)
+		g.buckets[i] = g.hasher.Value(g.keys[i])
+	}
+	return g.keys[i], g.buckets[i]
+}
+
+// unit is a deterministic uniform in [0, 1) for (context, salt).
+func (g *Generator) unit(i int, salt uint64) float64 {
+	x := splitmix(g.m.Seed ^ uint64(i)*0x9e3779b97f4a7c15 ^ salt*0xbf58476d1ce4e5b9)
+	return float64(x>>11) / (1 << 53)
+}
+
+// normal is a deterministic standard normal for (context, salt).
+func (g *Generator) normal(i int, salt uint64) float64 {
+	u1 := g.unit(i, salt*2+1)
+	u2 := g.unit(i, salt*2+2)
+	if u1 < 1e-300 {
+		u1 = 1e-300
+	}
+	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
+}
+
+func splitmix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+const (
+	saltDrop      = 1
+	saltMisassign = 2
+	saltIntercept = 16
+)
+
+// arrive serves one exposure at time t, schedules its metric events, and
+// writes the exposure to ev unless the fault loses it.
+func (g *Generator) arrive(t int64, ev *engine.Event) bool {
+	var i int
+	if p := g.m.Traffic.Population; p > 0 {
+		i = g.rng.IntN(p)
+	} else {
+		i = len(g.keys)
+	}
+	key, b := g.context(i)
+	var served engine.Variation
+	switch bucket.PickWeights(b, g.cur.Weights[:]) {
+	case 0:
+		served = engine.New
+	case 1:
+		served = engine.Outside
+	default:
+		served = engine.Original
+	}
+	logged := served
+	emit := true
+	f := g.m.Fault
+	if t-g.start >= int64(f.Start) {
+		if served == engine.New && f.DropNew > 0 && g.unit(i, saltDrop) < f.DropNew {
+			emit = false
+		}
+		if served == engine.Original && f.Misassign > 0 && g.unit(i, saltMisassign) < f.Misassign {
+			logged = engine.New
+		}
+	}
+	g.served++
+	for mi := range g.m.Metrics {
+		g.schedule(t, i, key, mi, served)
+	}
+	if !emit {
+		return false
+	}
+	if g.m.OmitVariation {
+		logged = engine.Unassigned
+	}
+	*ev = engine.Event{Time: t, Kind: engine.KindExposure, Variation: logged, ContextKind: g.kind, ContextKey: key}
+	return true
+}
+
+func (g *Generator) effectOn(mm *MetricModel, t int64) bool {
+	if mm.Effect == 0 {
+		return false
+	}
+	if mm.EffectStep > 0 {
+		return g.cur.Step >= mm.EffectStep
+	}
+	return t-g.start >= int64(mm.EffectStart)
+}
+
+func (g *Generator) schedule(t int64, i int, key string, mi int, served engine.Variation) {
+	mm := &g.m.Metrics[mi]
+	effect := 0.0
+	if served == engine.New && g.effectOn(mm, t) {
+		effect = mm.Effect
+	}
+	push := func(at int64, v float64) {
+		if at >= g.end {
+			return
+		}
+		g.seq++
+		g.pending.push(pending{seq: g.seq, ev: engine.Event{Time: at, Kind: engine.KindMetric, Metric: int32(mi), Value: v, ContextKind: g.kind, ContextKey: key}})
+	}
+	if mm.Binary {
+		if g.rng.Float64() < mm.Rate+effect {
+			push(t+1+int64(g.rng.ExpFloat64()*float64(mm.Delay)), 1)
+		}
+		return
+	}
+	icpt := 0.0
+	if mm.ContextSD > 0 {
+		icpt = mm.ContextSD * g.normal(i, saltIntercept+uint64(mi))
+	}
+	for k := 0; k < mm.EventsPerExposure; k++ {
+		var v float64
+		switch mm.Distribution {
+		case LogNormal:
+			s2 := math.Log1p(mm.SD * mm.SD / (mm.Mean * mm.Mean))
+			mu := math.Log(mm.Mean) - s2/2
+			v = math.Exp(mu + math.Sqrt(s2)*g.rng.NormFloat64())
+		default:
+			v = mm.Mean + mm.SD*g.rng.NormFloat64()
+		}
+		push(t+1+int64(g.rng.Float64()*2*float64(mm.Delay)), v+icpt+effect)
+	}
+}
+
+// Served is the number of exposures served so far (including lost ones).
+func (g *Generator) Served() int64 { return g.served }
+
+type pending struct {
+	seq uint64
+	ev  engine.Event
+}
+
+// eventHeap is a binary min-heap ordered by (time, seq).
+type eventHeap []pending
+
+func (h eventHeap) less(i, j int) bool {
+	if h[i].ev.Time != h[j].ev.Time {
+		return h[i].ev.Time < h[j].ev.Time
+	}
+	return h[i].seq < h[j].seq
+}
+
+func (h *eventHeap) push(p pending) {
+	*h = append(*h, p)
+	s := *h
+	i := len(s) - 1
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !s.less(i, parent) {
+			break
+		}
+		s[i], s[parent] = s[parent], s[i]
+		i = parent
+	}
+}
+
+func (h *eventHeap) pop() pending {
+	s := *h
+	top := s[0]
+	last := len(s) - 1
+	s[0] = s[last]
+	s = s[:last]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= len(s) {
+			break
+		}
+		m := l
+		if r := l + 1; r < len(s) && s.less(r, l) {
+			m = r
+		}
+		if !s.less(m, i) {
+			break
+		}
+		s[i], s[m] = s[m], s[i]
+		i = m
+	}
+	*h = s
+	return top
+}
