@@ -212,8 +212,8 @@ func (c *Client) deliver(ctx context.Context, a engine.Alert, d *Delivery) error
 		wait = c.jitter(c.cfg.Retry.Ceiling(attempt))
 		c.log(ctx, slog.LevelWarn, "pagerduty attempt failed, retrying", d,
 			slog.Int("status", status), slog.String("error", rec.Error), slog.Duration("wait", wait))
-		if err := c.cfg.Sleep(ctx, wait); err != nil {
-			return fmt.Errorf("pagerduty: retry wait after attempt %d interrupted (last error: %v): %w", attempt, rec.Error, err)
+		if serr := c.cfg.Sleep(ctx, wait); serr != nil {
+			return fmt.Errorf("pagerduty: retry wait after attempt %d interrupted: %w (last error: %w)", attempt, serr, err)
 		}
 	}
 }

@@ -52,6 +52,8 @@ const (
 	OutcomeRateLimited = "rate_limited"
 	OutcomeServerError = "server_error"
 	OutcomeDropped     = "dropped"
+	// OutcomeAbandoned: the client hung up during an injected delay.
+	OutcomeAbandoned = "abandoned"
 )
 
 // Effects of an accepted event on incident state.
@@ -129,6 +131,7 @@ type MockStats struct {
 	RateLimited  int `json:"rate_limited"`
 	ServerErrors int `json:"server_errors"`
 	Dropped      int `json:"dropped"`
+	Abandoned    int `json:"abandoned"`
 	Incidents    int `json:"incidents"`
 	Open         int `json:"open"`
 }
@@ -241,28 +244,38 @@ func (m *Mock) faultFor(n int) fault {
 }
 
 func (m *Mock) serveEvent(w http.ResponseWriter, r *http.Request, v Version) {
-	if m.opts.Delay > 0 {
+	// Read the body first: the server then notices a client hanging up
+	// during the delay and cancels r.Context().
+	body, readErr := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	sum := sha256.Sum256(body)
+	parsed := peek(body, v)
+
+	m.mu.Lock()
+	m.requests++
+	n := m.requests
+	ev := ReceivedEvent{Seq: n, Time: m.opts.Now(), Version: v, BodyBytes: len(body), BodySHA256: hex.EncodeToString(sum[:])}
+	ev.Action, ev.DedupKey, ev.RoutingKeyFP, ev.Summary, ev.Severity = parsed.action, parsed.dedupKey, Fingerprint(parsed.routingKey), parsed.summary, parsed.severity
+	f := m.faultFor(n)
+	m.mu.Unlock()
+
+	if m.opts.Delay > 0 && readErr == nil {
 		t := time.NewTimer(m.opts.Delay)
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
+			m.mu.Lock()
+			ev.Outcome, ev.Errors = OutcomeAbandoned, []string{"client hung up before the answer"}
+			m.record(ev)
+			m.mu.Unlock()
 			return
 		}
 	}
-	body, readErr := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 
 	m.mu.Lock()
-	m.requests++
-	n := m.requests
-	sum := sha256.Sum256(body)
-	ev := ReceivedEvent{Seq: n, Time: m.opts.Now(), Version: v, BodyBytes: len(body), BodySHA256: hex.EncodeToString(sum[:])}
-	parsed := peek(body, v)
-	ev.Action, ev.DedupKey, ev.RoutingKeyFP, ev.Summary, ev.Severity = parsed.action, parsed.dedupKey, Fingerprint(parsed.routingKey), parsed.summary, parsed.severity
-
 	var status int
 	var resp any
-	switch f := m.faultFor(n); {
+	switch {
 	case readErr != nil:
 		// The client went away mid-body; nothing to answer.
 		ev.Outcome, ev.Errors = OutcomeDropped, []string{"reading body: " + readErr.Error()}
@@ -399,6 +412,8 @@ func (m *Mock) record(ev ReceivedEvent) {
 		m.stats.ServerErrors++
 	case OutcomeDropped:
 		m.stats.Dropped++
+	case OutcomeAbandoned:
+		m.stats.Abandoned++
 	}
 	if m.opts.EventsWriter != nil && m.writeErr == nil {
 		b, err := json.Marshal(ev)
@@ -411,7 +426,8 @@ func (m *Mock) record(ev ReceivedEvent) {
 	}
 }
 
-// Events returns a copy of every event request received, in order.
+// Events returns a copy of every event request received, in the order
+// they were answered (Seq numbers them in arrival order).
 func (m *Mock) Events() []ReceivedEvent {
 	m.mu.Lock()
 	defer m.mu.Unlock()
