@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -114,3 +115,5 @@ func normalise(evs []engine.Event) []engine.Event {
 func tempPath(t testing.TB, name string) string {
 	return filepath.Join(t.TempDir(), name)
 }
+
+func nan() float64 { return math.NaN() }
