@@ -98,7 +98,7 @@ const readBufferSize = 64 << 10
 // a directory, whose *.parquet files (not recursively, sorted by name) are
 // read. Every file's schema is checked before Open returns. Files must each
 // be in time order (up to opts.OutOfOrderTolerance); the Reader merges them.
-func Open(ctx context.Context, paths []string, opts ReadOptions) (r *Reader, err error) {
+func Open(ctx context.Context, paths []string, opts ReadOptions) (_ *Reader, err error) {
 	if len(paths) == 0 {
 		return nil, errors.New("eventlog: no input paths")
 	}
@@ -115,11 +115,10 @@ func Open(ctx context.Context, paths []string, opts ReadOptions) (r *Reader, err
 	if err != nil {
 		return nil, err
 	}
-	r = &Reader{opts: opts}
+	r := &Reader{opts: opts}
 	defer func() {
 		if err != nil {
-			r.Close()
-			r = nil
+			_ = r.Close()
 		}
 	}()
 	batch := 8192
@@ -173,12 +172,12 @@ func expandPaths(paths []string) ([]string, error) {
 	return files, nil
 }
 
-func openFile(path string, opts *ReadOptions, batch int) (s *fileSource, err error) {
+func openFile(path string, opts *ReadOptions, batch int) (_ *fileSource, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("eventlog: %w", err)
 	}
-	s = &fileSource{tol: int64(opts.OutOfOrderTolerance)}
+	s := &fileSource{tol: int64(opts.OutOfOrderTolerance)}
 	s.stats.Path = path
 	s.dec = fileDecoder{path: path, f: f, opts: opts, stats: &s.stats}
 	defer func() {
@@ -187,7 +186,6 @@ func openFile(path string, opts *ReadOptions, batch int) (s *fileSource, err err
 		}
 		if err != nil {
 			s.dec.close()
-			s = nil
 		}
 	}()
 	fi, err := f.Stat()
@@ -225,7 +223,7 @@ func checkFooter(f *os.File, size int64) error {
 		return fmt.Errorf("reading footer: %w", err)
 	}
 	if string(tail[4:]) != "PAR1" {
-		return fmt.Errorf("not a Parquet file (no PAR1 magic at the end)")
+		return fmt.Errorf("not a Parquet file, or truncated (no PAR1 magic at the end)")
 	}
 	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-12 {
 		return fmt.Errorf("bad footer: length %d in a %d-byte file (truncated?)", n, size)
