@@ -7,16 +7,21 @@ package bucket
 
 import (
 	"crypto/sha1"
-	"encoding/hex"
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 )
 
 // longScale is float32(0xFFFFFFFFFFFFFFF), as in the Go SDK.
 const longScale = float32(0xFFFFFFFFFFFFFFF)
 
+// maxHash is 0xFFFFFFFFFFFFFFF, the largest 60-bit hash prefix.
+const maxHash = 0xFFFFFFFFFFFFFFF
+
 // Hasher computes bucket values for one flag (key and salt) or one seed.
-// A zero Hasher hashes with an empty key and salt.
+// A zero Hasher hashes with an empty key and salt, like ForFlag("", "").
 type Hasher struct {
+	// prefix is "flagKey.salt." or "seed.", always ending in '.'.
 	prefix []byte
 }
 
@@ -29,7 +34,7 @@ func ForFlag(flagKey, salt string) Hasher {
 // ForSeed returns a Hasher for a seeded rollout: input "seed.value", which
 // does not depend on the flag key or salt.
 func ForSeed(seed int64) Hasher {
-	return Hasher{prefix: strconv.AppendInt(nil, seed, 10)}
+	return Hasher{prefix: append(strconv.AppendInt(nil, seed, 10), '.')}
 }
 
 // New returns ForSeed(*seed) when seed is non-nil, otherwise ForFlag.
@@ -40,31 +45,43 @@ func New(flagKey, salt string, seed *int64) Hasher {
 	return ForFlag(flagKey, salt)
 }
 
-// Value is the bucket value in [0, 1) of a string bucketable value.
-func (h Hasher) Value(value string) float32 {
-	buf := make([]byte, 0, len(h.prefix)+1+len(value))
-	buf = append(buf, h.prefix...)
-	if len(h.prefix) > 0 && h.prefix[len(h.prefix)-1] != '.' {
-		buf = append(buf, '.')
+// Hash60 is the first 60 bits of SHA-1(prefix + value), i.e. the first 15
+// hex digits of the digest read as an integer in 0..0xFFFFFFFFFFFFFFF. It
+// does not allocate for inputs up to 128 bytes.
+func (h Hasher) Hash60(value string) uint64 {
+	var stack [128]byte
+	buf := stack[:0]
+	if h.prefix == nil {
+		buf = append(buf, '.', '.')
+	} else {
+		buf = append(buf, h.prefix...)
 	}
 	buf = append(buf, value...)
-	return hashToBucket(buf)
+	sum := sha1.Sum(buf)
+	return binary.BigEndian.Uint64(sum[:8]) >> 4
+}
+
+// Value is the bucket value in [0, 1] of a string bucketable value:
+// float32(Hash60) / float32(0xFFFFFFFFFFFFFFF), in float32 as the Go SDK
+// computes it (a value can round up to exactly 1).
+func (h Hasher) Value(value string) float32 {
+	return float32(h.Hash60(value)) / longScale
 }
 
 // IntValue is the bucket value of an integer attribute, written in base 10.
 func (h Hasher) IntValue(v int64) float32 {
-	return h.Value(strconv.FormatInt(v, 10))
+	var b [20]byte
+	return h.Value(string(strconv.AppendInt(b[:0], v, 10)))
 }
 
-func hashToBucket(input []byte) float32 {
-	sum := sha1.Sum(input)
-	var hexbuf [40]byte
-	hex.Encode(hexbuf[:], sum[:])
-	n, err := strconv.ParseUint(string(hexbuf[:15]), 16, 64)
-	if err != nil { // cannot happen: 15 hex digits always parse
-		return 0
-	}
-	return float32(n) / longScale
+// IntBucket is the bucket on the 0..100000 scale as the LaunchDarkly SDK
+// test harness computes it, floor(Hash60·100000 / 0xFFFFFFFFFFFFFFF) in
+// exact integer arithmetic (sdktests computeExpectedBucketValue). It can
+// differ from Value·100000 at float32 rounding boundaries.
+func (h Hasher) IntBucket(value string) int {
+	hi, lo := bits.Mul64(h.Hash60(value), 100000)
+	q, _ := bits.Div64(hi, lo, maxHash)
+	return int(q)
 }
 
 // WeightedVariation is one entry of a rollout: a variation index and its

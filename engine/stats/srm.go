@@ -18,7 +18,10 @@ type SequentialSRM struct {
 	logBF float64
 	logM1 float64
 	logM0 float64
-	p     float64
+	// marginals enables the LogM1/LogM0 bookkeeping (three more Lgamma
+	// calls per batch), which the Bayes factor does not need.
+	marginals bool
+	p         float64
 }
 
 // NewSequentialSRM returns a test with prior concentration k (ssrm default
@@ -37,10 +40,15 @@ func NewSequentialSRMWithPrior(a0, theta []float64) *SequentialSRM {
 	for _, x := range a0 {
 		k += x
 	}
-	s := &SequentialSRM{k: k, p: 1}
+	s := &SequentialSRM{k: k, p: 1, marginals: true}
 	s.StartStepWithPrior(a0, theta)
 	return s
 }
+
+// TrackMarginals enables LogM1 and LogM0 for a test made by
+// NewSequentialSRM; call it before the first Observe. Tests made by
+// NewSequentialSRMWithPrior track them from the start.
+func (s *SequentialSRM) TrackMarginals() { s.marginals = true }
 
 // StartStep starts a new step whose expected split is theta (shares summing
 // to 1), with the prior a = k·theta. The evidence gathered so far is kept.
@@ -83,8 +91,12 @@ func (s *SequentialSRM) Observe(counts []float64) {
 		return
 	}
 	lg := func(x float64) float64 { v, _ := math.Lgamma(x); return v }
-	// coef is the multinomial coefficient ln(m!/Πxᵢ!), common to m₁ and m₀.
-	coef := lnFact(m)
+	// coef is the multinomial coefficient ln(m!/Πxᵢ!), common to m₁ and m₀
+	// and so absent from the Bayes factor.
+	var coef float64
+	if s.marginals {
+		coef = lnFact(m)
+	}
 	d1 := lg(sa) - lg(sa+m)
 	var d0 float64
 	impossible := false
@@ -92,7 +104,9 @@ func (s *SequentialSRM) Observe(counts []float64) {
 		if x == 0 {
 			continue
 		}
-		coef -= lnFact(x)
+		if s.marginals {
+			coef -= lnFact(x)
+		}
 		if s.theta[i] <= 0 {
 			impossible = true
 			continue
@@ -127,13 +141,24 @@ func (s *SequentialSRM) PValue() float64 { return s.p }
 // LogM1 is the cumulative log marginal likelihood of the counts observed so
 // far under the Dirichlet-multinomial alternative, including the
 // multinomial coefficients (ssrm log_marginal_likelihood_M1). With per-step
-// resets it is the sum over steps.
-func (s *SequentialSRM) LogM1() float64 { return s.logM1 }
+// resets it is the sum over steps. It is NaN unless marginals are tracked
+// (NewSequentialSRMWithPrior or TrackMarginals).
+func (s *SequentialSRM) LogM1() float64 {
+	if !s.marginals {
+		return math.NaN()
+	}
+	return s.logM1
+}
 
 // LogM0 is the cumulative log likelihood of the counts under the null split
 // (ssrm log_marginal_likelihood_M0). LogM1 − LogM0 = LogBF while every
-// count is possible under the null.
-func (s *SequentialSRM) LogM0() float64 { return s.logM0 }
+// count is possible under the null. It is NaN unless marginals are tracked.
+func (s *SequentialSRM) LogM0() float64 {
+	if !s.marginals {
+		return math.NaN()
+	}
+	return s.logM0
+}
 
 // Dirichlet returns a copy of the current step's posterior Dirichlet
 // parameters, a₀ plus the counts observed in the step.

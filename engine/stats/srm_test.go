@@ -207,3 +207,24 @@ func TestSSRMBatchEqualsSequential(t *testing.T) {
 		require.GreaterOrEqual(t, batch.PValue(), one.PValue())
 	}
 }
+
+// Marginal likelihoods are tracked only on request; the Bayes factor is the
+// same either way.
+func TestSSRMTrackMarginals(t *testing.T) {
+	data := [][]float64{{20, 17, 9}, {18, 21, 8}, {4, 6, 4}, {18, 19, 11}}
+	theta := []float64{0.4, 0.4, 0.2}
+	plain := NewSequentialSRM(10000)
+	plain.StartStep(theta)
+	tracked := NewSequentialSRM(10000)
+	tracked.TrackMarginals()
+	tracked.StartStep(theta)
+	for _, x := range data {
+		plain.Observe(x)
+		tracked.Observe(x)
+	}
+	assert.True(t, math.IsNaN(plain.LogM1()))
+	assert.True(t, math.IsNaN(plain.LogM0()))
+	assert.Equal(t, plain.LogBF(), tracked.LogBF())
+	assert.InDelta(t, tracked.LogBF(), tracked.LogM1()-tracked.LogM0(), 1e-9)
+	assert.InDelta(t, -0.0146435428, tracked.LogBF(), 1e-10)
+}
