@@ -3,6 +3,8 @@
 // first 15 hex digits divided in float32 by 0xFFFFFFFFFFFFFFF, and weights
 // in 0..100000 walked as a float32 running total, exactly as the Go server
 // SDK's evaluator does (go-server-sdk-evaluation evaluator_bucketing.go).
+// BucketContext picks the bucketable value from a (multi-kind) context by
+// kind and bucketBy attribute with the SDK's fallbacks to bucket 0.
 package bucket
 
 import (
