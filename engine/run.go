@@ -28,6 +28,15 @@ func Run(ctx context.Context, src Source, p Policy, opts Options, until time.Tim
 // event's time (or at until, when non-zero). Errors name the event number
 // (1-based) in the stream.
 func (r *Rollout) Feed(ctx context.Context, src Source, until time.Time) (*Result, error) {
+	if s, ok := src.(*SliceSource); ok { // no copy for in-memory streams
+		for i := s.pos; i < len(s.Events); i++ {
+			if err := r.Observe(ctx, &s.Events[i]); err != nil {
+				return nil, fmt.Errorf("event %d: %w", i+1, err)
+			}
+		}
+		s.pos = len(s.Events)
+		return r.Close(ctx, until), nil
+	}
 	buf := make([]Event, BatchSize)
 	var seen int64
 	for {

@@ -188,6 +188,10 @@ func (g *Generator) arrive(t int64, ev *engine.Event) bool {
 	default:
 		served = engine.Original
 	}
+	if served == engine.Outside && g.m.AnalysedOnly {
+		g.served++
+		return false
+	}
 	logged := served
 	emit := true
 	f := g.m.Fault

@@ -19,9 +19,13 @@ type Model struct {
 	// OmitVariation leaves exposures without a variation so that the engine
 	// buckets the contexts itself.
 	OmitVariation bool
-	Traffic       Traffic
-	Metrics       []MetricModel
-	Fault         SRMFault
+	// AnalysedOnly skips the traffic served outside the analysis (no
+	// exposure or metric events for it): the engine ignores that traffic,
+	// so Monte Carlo runs use this to go faster.
+	AnalysedOnly bool
+	Traffic      Traffic
+	Metrics      []MetricModel
+	Fault        SRMFault
 }
 
 // Traffic is the arrival process of exposures.
