@@ -416,7 +416,7 @@ type legendBox struct {
 
 type legendEntry struct {
 	label string
-	fill  color.Color      // a filled swatch when non-nil
+	fill  color.Color     // a filled swatch when non-nil
 	line  *draw.LineStyle // a line swatch when non-nil
 }
 

@@ -2,47 +2,248 @@ package reports
 
 import (
 	"bytes"
+	"image"
+	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/guardsim/guardsim/engine"
 )
 
-func TestWriteDifferenceChartsExample(t *testing.T) {
-	dir := os.Getenv("REPORTS_EXAMPLE_DIR")
-	if dir == "" {
-		dir = t.TempDir()
+// exampleDir is where the example tests write their output: the directory
+// named by REPORTS_EXAMPLE_DIR (to look at the charts), else a temp dir.
+func exampleDir(t *testing.T) string {
+	if dir := os.Getenv("REPORTS_EXAMPLE_DIR"); dir != "" {
+		return dir
 	}
+	return t.TempDir()
+}
+
+func renderPNG(t *testing.T, ch *Chart) image.Image {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, ch.WritePNG(&buf))
+	img, err := png.Decode(&buf)
+	require.NoError(t, err)
+	return img
+}
+
+// countPixels counts the pixels within tol (per channel) of want.
+func countPixels(img image.Image, want color.RGBA, tol int) int {
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if abs(int(r>>8)-int(want.R)) <= tol && abs(int(g>>8)-int(want.G)) <= tol && abs(int(bl>>8)-int(want.B)) <= tol {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func TestWriteDifferenceCharts(t *testing.T) {
+	dir := exampleDir(t)
 	paths, err := WriteDifferenceCharts(dir, fixtureResult())
 	require.NoError(t, err)
-	require.Len(t, paths, 2)
+	require.Equal(t, []string{filepath.Join(dir, "latency_ms.png"), filepath.Join(dir, "checkout_conversion.png")}, paths)
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		require.NoError(t, err)
 		img, err := png.Decode(bytes.NewReader(b))
-		require.NoError(t, err)
-		require.Equal(t, 1080, img.Bounds().Dx())
-		require.Equal(t, 540, img.Bounds().Dy())
+		require.NoError(t, err, p)
+		assert.Equal(t, 1080, img.Bounds().Dx(), p)
+		assert.Equal(t, 540, img.Bounds().Dy(), p)
 	}
-	require.Equal(t, filepath.Join(dir, "latency_ms.png"), paths[0])
-	require.Equal(t, filepath.Join(dir, "checkout_conversion.png"), paths[1])
 }
 
-func TestWriteRolloutExample(t *testing.T) {
-	dir := os.Getenv("REPORTS_EXAMPLE_DIR")
-	if dir == "" {
-		dir = t.TempDir()
+func TestDifferenceChartPixels(t *testing.T) {
+	res := fixtureResult()
+	tests := []struct {
+		name      string
+		metric    int
+		wantAlert int // minimum red pixels (rollback line, marker, label)
+	}{
+		{"regressed metric", 0, 500},
+		{"other metric", 1, 500},
 	}
-	_, err := WriteRollout(dir, fixtureResult())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ch, err := DifferenceChart(res, tt.metric)
+			require.NoError(t, err)
+			img := renderPNG(t, ch)
+			// The band fills a good part of the plot area; the line is long.
+			band := countPixels(img, BandColor, 0)
+			line := countPixels(img, LineColor, 25)
+			red := countPixels(img, AlertColor, 40)
+			t.Logf("band %d, line %d, alert %d pixels", band, line, red)
+			assert.Greater(t, band, 40000, "band pixels")
+			assert.Greater(t, line, 1500, "line pixels")
+			assert.Greater(t, red, tt.wantAlert, "alert pixels")
+		})
+	}
+}
+
+func TestDifferenceChartNotReady(t *testing.T) {
+	res := fixtureResult()
+	// Keep only the start check: nothing is ready yet.
+	res.Timeline = res.Timeline[:1]
+	for i := range res.Timeline[0].Metrics {
+		require.False(t, res.Timeline[0].Metrics[i].Ready)
+	}
+	ch, err := DifferenceChart(res, 0)
 	require.NoError(t, err)
+	assert.Contains(t, ch.Plot.Title.Text, "not enough data yet")
+	img := renderPNG(t, ch)
+	assert.Zero(t, countPixels(img, BandColor, 0), "no band without ready data")
+	assert.Less(t, countPixels(img, LineColor, 25), 50, "no line without ready data")
 }
 
-func TestWriteSweepExample(t *testing.T) {
-	dir := os.Getenv("REPORTS_EXAMPLE_DIR")
-	if dir == "" {
-		dir = t.TempDir()
+func TestDifferenceChartEmptyTimeline(t *testing.T) {
+	res := fixtureResult()
+	res.Timeline = nil
+	ch, err := DifferenceChart(res, 1)
+	require.NoError(t, err)
+	renderPNG(t, ch)
+}
+
+func TestDifferenceChartTitleAndAxis(t *testing.T) {
+	tests := []struct {
+		name     string
+		res      *engine.Result
+		wantUnit string
+	}{
+		{"five days", fixtureResult(), "days"},
+		{"short steps", makeFixture(fixtureOpts{Effect: 20, EffectStep: 4, StepHours: 6, PerPercent: 300, Seed: 3}), "hours"},
 	}
-	require.NoError(t, WriteSweep(filepath.Join(dir, "sweep"), fixtureSweep()))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var span float64
+			for _, c := range tt.res.Timeline {
+				span = max(span, c.Elapsed.Hours())
+			}
+			ch, err := DifferenceChart(tt.res, 0)
+			require.NoError(t, err)
+			assert.Contains(t, ch.Plot.X.Label.Text, tt.wantUnit)
+			scale := 1.0
+			if tt.wantUnit == "days" {
+				scale = 24
+			}
+			assert.InDelta(t, span/scale, ch.Plot.X.Max, 1e-9)
+
+			last, ok := lastReady(tt.res, "latency_ms")
+			require.True(t, ok)
+			assert.Contains(t, ch.Plot.Title.Text, "latency_ms (lower is better)")
+			assert.Contains(t, ch.Plot.Title.Text, fmtSigned(last.Estimate))
+			assert.Contains(t, ch.Plot.Title.Text, fmtInterval(last.Lower, last.Upper))
+
+			lc := tt.res.Timeline[len(tt.res.Timeline)-1]
+			assert.Contains(t, ch.Footer, "original "+fmtNum(lc.Metrics[0].Original.Mean))
+			assert.Contains(t, ch.Footer, "new "+fmtNum(lc.Metrics[0].New.Mean))
+			assert.Contains(t, ch.Footer, "contexts served: original "+fmtInt(lc.Contexts[0])+", new "+fmtInt(lc.Contexts[1]))
+			renderPNG(t, ch)
+		})
+	}
+}
+
+func TestDifferenceChartBadMetric(t *testing.T) {
+	res := fixtureResult()
+	for _, i := range []int{-1, 2} {
+		_, err := DifferenceChart(res, i)
+		require.ErrorIs(t, err, ErrNoMetric)
+	}
+	_, err := DifferenceChart(nil, 0)
+	require.Error(t, err)
+}
+
+func TestSanitizeFileName(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"latency_ms", "latency_ms"},
+		{"checkout/conversion", "checkout_conversion"},
+		{"a b:c", "a_b_c"},
+		{"../etc/passwd", "_._etc_passwd"},
+		{"..", "metric"},
+		{"", "metric"},
+		{"émoji✓", "_moji_"},
+		{"p99.latency-ms", "p99.latency-ms"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got := SanitizeFileName(tt.in)
+			assert.Equal(t, tt.want, got)
+			assert.NotContains(t, got, "/")
+		})
+	}
+}
+
+func TestWriteDifferenceChartsUniqueNames(t *testing.T) {
+	res := fixtureResult()
+	res.Policy.Metrics[1].Key = "latency/ms"
+	res.Policy.Metrics[0].Key = "latency_ms"
+	for i := range res.Timeline {
+		res.Timeline[i].Metrics[1].Key = "latency/ms"
+	}
+	dir := t.TempDir()
+	paths, err := WriteDifferenceCharts(dir, res)
+	require.NoError(t, err)
+	require.Equal(t, []string{filepath.Join(dir, "latency_ms.png"), filepath.Join(dir, "latency_ms-2.png")}, paths)
+}
+
+func TestChartsDeterministic(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	pa, err := WriteDifferenceCharts(a, fixtureResult())
+	require.NoError(t, err)
+	pb, err := WriteDifferenceCharts(b, fixtureResult())
+	require.NoError(t, err)
+	for i := range pa {
+		ba, err := os.ReadFile(pa[i])
+		require.NoError(t, err)
+		bb, err := os.ReadFile(pb[i])
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(ba, bb), "chart %s differs between runs", filepath.Base(pa[i]))
+	}
+}
+
+func TestFmtNum(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{0, "0"}, {250, "250"}, {249.94, "249.9"}, {0.12345, "0.1235"}, {-0.001759, "-0.001759"},
+		{12345.6, "12346"}, {2e-5, "2.000e-05"}, {3e7, "3.000e+07"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, fmtNum(tt.in), "fmtNum(%v)", tt.in)
+	}
+	assert.Equal(t, "1,234,567", fmtInt(1234567))
+	assert.Equal(t, "-1,000", fmtInt(-1000))
+	assert.True(t, strings.HasPrefix(fmtSigned(2), "+"))
+}
+
+func BenchmarkDifferenceChart(b *testing.B) {
+	res := fixtureResult()
+	for b.Loop() {
+		ch, err := DifferenceChart(res, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := ch.WritePNG(&buf); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -22,7 +22,7 @@ type kv struct{ Key, Value string }
 
 type decisionView struct {
 	Time, Elapsed, Step, Percent, Decision, Reason, Metric, Note string
-	Alert                                                       bool
+	Alert                                                        bool
 }
 
 type stepView struct {
@@ -35,7 +35,7 @@ type stepMetricView struct {
 
 type metricView struct {
 	Key, Direction, Estimate, Interval, PValue, Status, MeanOriginal, MeanNew, NOriginal, NNew, RegressedAt string
-	Regressed                                                                                          bool
+	Regressed                                                                                               bool
 }
 
 type alertView struct {
@@ -49,8 +49,8 @@ type chartView struct {
 	Metric string
 	// Src is the relative path (markdown) to the chart.
 	Src string
-	// DataURI is the embedded PNG (HTML).
-	DataURI htmltemplate.URL
+	// DataURI is the src attribute embedding the PNG (HTML).
+	DataURI htmltemplate.HTMLAttr
 }
 
 type reportView struct {
@@ -266,7 +266,7 @@ func buildReportView(dir string, res *engine.Result, charts []string) (reportVie
 		v.Charts = append(v.Charts, chartView{
 			Metric:  name,
 			Src:     src,
-			DataURI: htmltemplate.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(data)),
+			DataURI: imgSrc(data),
 		})
 	}
 	return v, nil
@@ -277,6 +277,12 @@ func stepText(step, n int, pct float64) string {
 		return "rolled forward (" + fmtPct(pct) + ")"
 	}
 	return fmt.Sprintf("%d of %d (%s)", step, n, fmtPct(pct))
+}
+
+// imgSrc is the src attribute embedding a PNG as a data URI. Base64 has no
+// character that needs escaping inside a quoted attribute.
+func imgSrc(png []byte) htmltemplate.HTMLAttr {
+	return htmltemplate.HTMLAttr(`src="data:image/png;base64,` + base64.StdEncoding.EncodeToString(png) + `"`)
 }
 
 func meanN(a engine.ArmStats) string {
@@ -429,7 +435,7 @@ var reportHTML = htmltemplate.Must(htmltemplate.New("report.html").Parse(`<!DOCT
 <tr><th>Metric</th><th>Direction</th><th>Estimate (new − original)</th><th>Interval</th><th>p-value</th><th>Status</th><th>First regressed at</th><th>Mean original</th><th>Mean new</th><th>n original</th><th>n new</th></tr>
 {{range .Metrics}}<tr{{if .Regressed}} class="alert"{{end}}><td>{{.Key}}</td><td>{{.Direction}}</td><td class="num">{{.Estimate}}</td><td>{{.Interval}}</td><td class="num">{{.PValue}}</td><td{{if .Regressed}} class="bad"{{end}}>{{.Status}}</td><td class="num">{{.RegressedAt}}</td><td class="num">{{.MeanOriginal}}</td><td class="num">{{.MeanNew}}</td><td class="num">{{.NOriginal}}</td><td class="num">{{.NNew}}</td></tr>
 {{end}}</table>
-{{range .Charts}}<figure><img src="{{.DataURI}}" alt="difference chart for {{.Metric}}"><figcaption>{{.Metric}}: difference new − original with its anytime-valid interval</figcaption></figure>
+{{range .Charts}}<figure><img {{.DataURI}} alt="difference chart for {{.Metric}}"><figcaption>{{.Metric}}: difference new − original with its anytime-valid interval</figcaption></figure>
 {{end}}
 <h2>Timeline of decisions</h2>
 <table>

@@ -2,7 +2,6 @@ package reports
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -17,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	texttemplate "text/template"
-	"time"
 
 	"github.com/parquet-go/parquet-go"
 	"gonum.org/v1/plot"
@@ -214,8 +212,8 @@ type series struct {
 // errXYs adapts points to plotter.XYer and plotter.YErrorer.
 type errXYs []seriesPoint
 
-func (e errXYs) Len() int                         { return len(e) }
-func (e errXYs) XY(i int) (float64, float64)      { return e[i].x, e[i].y }
+func (e errXYs) Len() int                        { return len(e) }
+func (e errXYs) XY(i int) (float64, float64)     { return e[i].x, e[i].y }
 func (e errXYs) YError(i int) (float64, float64) { return e[i].y - e[i].lo, e[i].hi - e[i].y }
 
 // powerSeries groups the cells with Effect ≥ 0 by policy (only policies
@@ -459,8 +457,8 @@ type sweepView struct {
 	Notes        []string
 	PowerPNG     string
 	FPRPNG       string
-	PowerURI     htmltemplate.URL
-	FPRURI       htmltemplate.URL
+	PowerURI     htmltemplate.HTMLAttr
+	FPRURI       htmltemplate.HTMLAttr
 	CSV, Parquet string
 	CSS          htmltemplate.CSS
 }
@@ -601,14 +599,14 @@ var sweepHTML = htmltemplate.Must(htmltemplate.New("sweep.html").Parse(`<!DOCTYP
 <tr><th>Policy</th><th>Alpha</th><th>Reps</th><th>False positives</th><th>Rate</th><th>Wilson 95% CI</th><th>Verdict</th></tr>
 {{range .FPR}}<tr{{if .Bad}} class="alert"{{end}}><td>{{.Policy}}</td><td class="num">{{.Alpha}}</td><td class="num">{{.Reps}}</td><td class="num">{{.Detections}}</td><td class="num">{{.Rate}}</td><td>{{.CI}}</td><td{{if .Bad}} class="bad"{{end}}>{{.Verdict}}</td></tr>
 {{end}}</table>
-{{if .FPRURI}}<figure><img src="{{.FPRURI}}" alt="false-positive rate vs alpha"></figure>{{end}}
+{{if .FPRURI}}<figure><img {{.FPRURI}} alt="false-positive rate vs alpha"></figure>{{end}}
 {{end}}{{if .Power}}
 <h2>Power (detection rate) by effect</h2>
 <table>
 <tr><th>Policy</th>{{range .Effects}}<th>effect {{.}}</th>{{end}}</tr>
 {{range .Power}}<tr><td>{{.Policy}}</td>{{range .Cells}}<td class="num">{{.Rate}}{{if .CI}} {{.CI}}{{end}}</td>{{end}}</tr>
 {{end}}</table>
-{{if .PowerURI}}<figure><img src="{{.PowerURI}}" alt="power vs effect"></figure>{{end}}
+{{if .PowerURI}}<figure><img {{.PowerURI}} alt="power vs effect"></figure>{{end}}
 {{end}}
 <h2>Time to detection and how rollouts ended</h2>
 <p class="note">Times are hours from the start of the rollout over detected rollouts; new contexts is the mean number of contexts served the new variation before rollback.</p>
@@ -641,7 +639,7 @@ func WriteSweep(dir string, res *sweep.Result) error {
 		name string
 		mk   func(*sweep.Result) (*plot.Plot, error)
 		png  *string
-		uri  *htmltemplate.URL
+		uri  *htmltemplate.HTMLAttr
 	}{
 		{PowerPNG, PowerPlot, &v.PowerPNG, &v.PowerURI},
 		{FPRPNG, FPRPlot, &v.FPRPNG, &v.FPRURI},
@@ -667,7 +665,7 @@ func WriteSweep(dir string, res *sweep.Result) error {
 			return fmt.Errorf("write sweep: %w", err)
 		}
 		*pl.png = pl.name
-		*pl.uri = htmltemplate.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()))
+		*pl.uri = imgSrc(buf.Bytes())
 	}
 	if err := writeTemplate(filepath.Join(dir, "report.md"), func(w io.Writer) error { return sweepMD.Execute(w, v) }); err != nil {
 		return fmt.Errorf("write sweep: %w", err)
@@ -677,10 +675,4 @@ func WriteSweep(dir string, res *sweep.Result) error {
 		return fmt.Errorf("write sweep: %w", err)
 	}
 	return nil
-}
-
-// durationFromHours converts hours back to a duration (rounded to the
-// nanosecond), the inverse of the *_h columns.
-func durationFromHours(h float64) time.Duration {
-	return time.Duration(math.Round(h * float64(time.Hour)))
 }

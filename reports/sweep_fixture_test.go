@@ -55,8 +55,8 @@ func fixtureSweep() *sweep.Result {
 					c.DetectP90 = c.DetectMedian + 21*time.Hour + 30*time.Minute
 					c.NewContextsMean = 12000 / (1 + effect) * (nstar / 5000)
 				}
-				c.SRMShare = 0.0025
-				c.InsufficientShare = 0.005
+				c.SRMShare = 0.0025 * (1 - c.Rate)
+				c.InsufficientShare = 0.005 * (1 - c.Rate)
 				c.CompletedShare = 1 - c.Rate - c.SRMShare - c.InsufficientShare
 				res.Cells = append(res.Cells, c)
 			}
