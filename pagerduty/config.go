@@ -233,7 +233,7 @@ var (
 	// ErrInvalidConfig: the Config cannot be used.
 	ErrInvalidConfig = errors.New("pagerduty: invalid configuration")
 	// ErrNoRoutingKey: no routing key in the environment or the key file.
-	ErrNoRoutingKey = errors.New("pagerduty: no routing key (set " + EnvRoutingKey + " or pass a routing key file)")
+	ErrNoRoutingKey = errors.New("pagerduty: no routing key (set " + EnvRoutingKey + " or pass --routing-key-file)")
 	// ErrInvalidRoutingKey: the routing key is malformed.
 	ErrInvalidRoutingKey = errors.New("pagerduty: invalid routing key")
 	// ErrInvalidAlert: the alert cannot be sent (unknown kind, dedup key too
