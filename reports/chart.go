@@ -41,6 +41,7 @@ var (
 	BandColor = color.RGBA{R: 0xd9, G: 0xdc, B: 0xe1, A: 0xff}
 	// AlertColor marks regressions and rollbacks.
 	AlertColor = color.RGBA{R: 0xd0, G: 0x21, B: 0x1c, A: 0xff}
+	doneColor  = color.RGBA{R: 0x1e, G: 0x7a, B: 0x3c, A: 0xff}
 	stepColor  = color.RGBA{R: 0x8a, G: 0x8f, B: 0x98, A: 0xff}
 	zeroColor  = color.RGBA{R: 0x40, G: 0x40, B: 0x40, A: 0xff}
 	footColor  = color.RGBA{R: 0x50, G: 0x55, B: 0x5e, A: 0xff}
@@ -120,6 +121,51 @@ func timeAxis(spanHours float64) (scale float64, label string) {
 	return 1, "time since start (hours)"
 }
 
+// timeTicks puts major ticks on round numbers of hours (1, 2, 3, 6, 12 or
+// 24 apart) or days (1, 2, 7 or 14 apart).
+type timeTicks struct{ days bool }
+
+func (tt timeTicks) Ticks(lo, hi float64) []plot.Tick {
+	steps := []float64{1, 2, 3, 6, 12, 24, 48, 168}
+	if tt.days {
+		steps = []float64{1, 2, 7, 14, 28}
+	}
+	step := steps[len(steps)-1]
+	for _, s := range steps {
+		if (hi-lo)/s <= 9 {
+			step = s
+			break
+		}
+	}
+	minor := step / 2
+	if tt.days && step == 1 {
+		minor = 0.25 // 6 h
+	}
+	var ticks []plot.Tick
+	for v := math.Ceil(lo/minor) * minor; v <= hi+1e-9; v += minor {
+		t := plot.Tick{Value: v}
+		if r := math.Mod(v, step); math.Abs(r) < 1e-9 || math.Abs(r-step) < 1e-9 {
+			t.Label = fmtNum(v)
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
+}
+
+// niceTicks is plot.DefaultTicks with labels formatted by fmtNum (no
+// trailing zeros).
+type niceTicks struct{}
+
+func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = fmtNum(ticks[i].Value)
+		}
+	}
+	return ticks
+}
+
 // ErrNoMetric is returned when a chart is requested for a metric index the
 // result does not have.
 var ErrNoMetric = errors.New("no such metric")
@@ -157,6 +203,8 @@ func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 	p.X.Label.Text = xlabel
 	p.Y.Label.Text = "difference (new − original)"
 	p.X.Min, p.X.Max = 0, math.Max(span/scale, 1/scale)
+	p.X.Tick.Marker = timeTicks{days: scale == 24}
+	p.Y.Tick.Marker = niceTicks{}
 
 	// Ready, finite points in contiguous runs.
 	type pt struct{ x, est, lo, hi float64 }
@@ -307,6 +355,24 @@ func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 		}
 		marks = append(marks, vmark{X: xOf(c), Label: label, Color: AlertColor, Row: row, Width: 1.4})
 	}
+	// Extensions and holds (the first of a run), labelled below the step.
+	for i := range res.Timeline {
+		c := &res.Timeline[i]
+		if (c.Decision == engine.DecisionExtend || c.Decision == engine.DecisionHold) &&
+			(i == 0 || res.Timeline[i-1].Decision != c.Decision) {
+			label := "extended"
+			if c.Decision == engine.DecisionHold {
+				label = "holding"
+			}
+			marks = append(marks, vmark{X: xOf(c), Label: label, Color: stepColor, Dashes: []vg.Length{vg.Points(1.5), vg.Points(2.5)}, Row: 1})
+		}
+	}
+	for i := range res.Timeline {
+		if c := &res.Timeline[i]; c.Decision == engine.DecisionComplete {
+			marks = append(marks, vmark{X: xOf(c), Label: "completed → 100%", Color: doneColor, Row: 1, Width: 1.4})
+			break
+		}
+	}
 	p.Add(&vmarks{marks: marks, handler: p.TextHandler})
 	p.Add(lines...)
 	if len(dots) > 0 {
@@ -351,12 +417,12 @@ func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 	// Title and footer.
 	title := fmt.Sprintf("%s (%s)", pm.Key, directionText(pm.Direction))
 	if last != nil {
-		title += fmt.Sprintf(" — difference %s, interval %s", fmtSigned(last.Estimate), fmtInterval(last.Lower, last.Upper))
+		title += fmt.Sprintf(": difference %s, interval [%s, %s]", titleNum(last.Estimate), titleNum(last.Lower), titleNum(last.Upper))
 		if last.Regressed {
-			title += ", regressed"
+			title += " — regressed"
 		}
 	} else {
-		title += " — not enough data yet"
+		title += ": not enough data yet"
 	}
 	p.Title.Text = title
 
@@ -374,6 +440,15 @@ func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 			fmtDur(lastCheck.Elapsed), lastCheck.Step, fmtPct(lastCheck.Percent))
 	}
 	return &Chart{Plot: p, Footer: footer, Metric: pm.Key}, nil
+}
+
+// titleNum formats a signed value with three significant digits.
+func titleNum(v float64) string {
+	s := fmtSig(v, 3)
+	if v > 0 {
+		s = "+" + s
+	}
+	return s
 }
 
 func endLabel(d engine.Decision) string {

@@ -72,18 +72,21 @@ func TestWriteDifferenceCharts(t *testing.T) {
 }
 
 func TestDifferenceChartPixels(t *testing.T) {
-	res := fixtureResult()
+	completed := makeFixture(fixtureOpts{StepHours: 24, PerPercent: 40, Seed: 11})
 	tests := []struct {
 		name      string
+		res       *engine.Result
 		metric    int
 		wantAlert int // minimum red pixels (rollback line, marker, label)
+		wantDone  bool
 	}{
-		{"regressed metric", 0, 500},
-		{"other metric", 1, 500},
+		{"regressed metric", fixtureResult(), 0, 500, false},
+		{"other metric", fixtureResult(), 1, 500, false},
+		{"completed rollout", completed, 0, 0, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ch, err := DifferenceChart(res, tt.metric)
+			ch, err := DifferenceChart(tt.res, tt.metric)
 			require.NoError(t, err)
 			img := renderPNG(t, ch)
 			// The band fills a good part of the plot area; the line is long.
@@ -93,7 +96,17 @@ func TestDifferenceChartPixels(t *testing.T) {
 			t.Logf("band %d, line %d, alert %d pixels", band, line, red)
 			assert.Greater(t, band, 40000, "band pixels")
 			assert.Greater(t, line, 1500, "line pixels")
-			assert.Greater(t, red, tt.wantAlert, "alert pixels")
+			if tt.wantAlert > 0 {
+				assert.Greater(t, red, tt.wantAlert, "alert pixels")
+			} else {
+				assert.Less(t, red, 20, "no rollback, no red")
+			}
+			green := countPixels(img, doneColor, 30)
+			if tt.wantDone {
+				assert.Greater(t, green, 300, "completion marker pixels")
+			} else {
+				assert.Less(t, green, 20, "no completion marker")
+			}
 		})
 	}
 }
@@ -148,8 +161,9 @@ func TestDifferenceChartTitleAndAxis(t *testing.T) {
 			last, ok := lastReady(tt.res, "latency_ms")
 			require.True(t, ok)
 			assert.Contains(t, ch.Plot.Title.Text, "latency_ms (lower is better)")
-			assert.Contains(t, ch.Plot.Title.Text, fmtSigned(last.Estimate))
-			assert.Contains(t, ch.Plot.Title.Text, fmtInterval(last.Lower, last.Upper))
+			assert.Contains(t, ch.Plot.Title.Text, "difference "+titleNum(last.Estimate)+",")
+			assert.Contains(t, ch.Plot.Title.Text, "interval ["+titleNum(last.Lower)+", "+titleNum(last.Upper)+"]")
+			assert.Equal(t, last.Regressed, strings.HasSuffix(ch.Plot.Title.Text, "— regressed"))
 
 			lc := tt.res.Timeline[len(tt.res.Timeline)-1]
 			assert.Contains(t, ch.Footer, "original "+fmtNum(lc.Metrics[0].Original.Mean))

@@ -12,7 +12,11 @@ import (
 
 // fmtNum formats v with about four significant digits, without an exponent
 // for ordinary magnitudes.
-func fmtNum(v float64) string {
+func fmtNum(v float64) string { return fmtSig(v, 4) }
+
+// fmtSig formats v with about sig significant digits (at least all integer
+// digits), without an exponent for ordinary magnitudes.
+func fmtSig(v float64, sig int) string {
 	switch {
 	case math.IsNaN(v):
 		return "NaN"
@@ -25,9 +29,9 @@ func fmtNum(v float64) string {
 	}
 	a := math.Abs(v)
 	if a >= 1e6 || a < 1e-4 {
-		return strconv.FormatFloat(v, 'e', 3, 64)
+		return strconv.FormatFloat(v, 'e', sig-1, 64)
 	}
-	dec := 3 - int(math.Floor(math.Log10(a)))
+	dec := sig - 1 - int(math.Floor(math.Log10(a)))
 	if dec < 0 {
 		dec = 0
 	}
