@@ -523,11 +523,14 @@ func writeTemplate(path string, render func(io.Writer) error) error {
 	return nil
 }
 
+// ChartsDir is the folder of dir where WriteRollout puts the charts.
+const ChartsDir = "charts"
+
 // WriteRollout writes everything for one rollout into dir: a difference
-// chart per metric, report.md, report.html and summary.json. It returns the
-// chart paths.
+// chart per metric in dir/charts/, report.md, report.html and summary.json.
+// It returns the chart paths.
 func WriteRollout(dir string, res *engine.Result) ([]string, error) {
-	charts, err := WriteDifferenceCharts(dir, res)
+	charts, err := WriteDifferenceCharts(filepath.Join(dir, ChartsDir), res)
 	if err != nil {
 		return charts, err
 	}

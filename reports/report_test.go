@@ -71,8 +71,8 @@ func TestReportMarkdown(t *testing.T) {
 	assert.Contains(t, md, "| Metric | latency_ms |")
 	assert.Contains(t, md, "| Ended | 2025-03-06 13:00 UTC |")
 	assert.Contains(t, md, "| Contexts exposed to the new variation | "+fmtInt(res.Outcome.NewContexts)+" |")
-	assert.Contains(t, md, "![latency_ms](latency_ms.png)")
-	assert.Contains(t, md, "![checkout/conversion](checkout_conversion.png)")
+	assert.Contains(t, md, "![latency_ms](charts/latency_ms.png)")
+	assert.Contains(t, md, "![checkout/conversion](charts/checkout_conversion.png)")
 
 	// Decisions: start, the three advances and the rollback; no "continue"
 	// rows since the first and last checks are start and rollback.
@@ -185,7 +185,7 @@ func TestRolloutDeterministic(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
 	writeRollout(t, a, fixtureResult())
 	writeRollout(t, b, fixtureResult())
-	for _, name := range []string{"report.md", "report.html", "summary.json", "latency_ms.png", "checkout_conversion.png"} {
+	for _, name := range []string{"report.md", "report.html", "summary.json", "charts/latency_ms.png", "charts/checkout_conversion.png"} {
 		assert.Equal(t, readFile(t, filepath.Join(a, name)), readFile(t, filepath.Join(b, name)), name)
 	}
 }

@@ -21,7 +21,6 @@ const mockRoutingKey = "guardsimmockroutingkey0000000000"
 // alertFlags are the PagerDuty flags of run, replay and live.
 type alertFlags struct {
 	pd       *pagerduty.FlagValues
-	severity string
 	noAlerts bool
 }
 
@@ -120,6 +119,17 @@ func (al *alerting) undelivered() error {
 		return nil
 	}
 	return fmt.Errorf("%d alert(s) could not be delivered to PagerDuty (see pagerduty.jsonl and the summary); first: %s", len(bad), bad[0].Error)
+}
+
+// target describes where alerts go (no key material).
+func (al *alerting) target() string {
+	switch {
+	case al.client == nil:
+		return "nowhere (--no-alerts)"
+	case al.mock != nil:
+		return "the in-process PagerDuty mock at " + al.mock.URL()
+	}
+	return fmt.Sprintf("%s (Events API %s, routing key %s)", al.client.Endpoint(), al.client.Version(), al.client.RoutingKeyFingerprint())
 }
 
 func (al *alerting) close() {
