@@ -1,0 +1,466 @@
+package sweep
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/engine/stats"
+	"github.com/guardsim/guardsim/sim"
+)
+
+// The aggregate simulator.
+//
+// Instead of generating events, it draws, for every interval between two
+// engine evaluations and every analysed arm, the number of new analysed
+// contexts and the sufficient statistics (count, sum, sum of squares) of
+// their per-context metric values from their sampling distribution, and
+// then takes the engine's decisions on them with the engine's own
+// statistics (stats.Stratify, stats.Rho, stats.HalfWidthOneSided,
+// stats.SequentialSRM):
+//
+//   - Evaluations happen where the engine's do: every check interval from
+//     the start and at every step end (including extensions and holds).
+//   - The number of contexts in an interval is Poisson with mean the integral
+//     of the traffic rate (daily cycle included) over the interval times
+//     the arm's bucket share (schedule.Step.Weights).
+//   - Numeric metrics: the sum is Normal(n·μ, n·σ²); the unbiased sample
+//     variance is σ²·G/k with G ~ Gamma(k, 1), k = 1/(2/(n−1) + κ/n), which
+//     has the exact mean σ² and variance σ⁴(2/(n−1) + κ/n) of a sample
+//     variance (κ the per-context excess kurtosis; for a normal metric this
+//     is the exact scaled χ²). μ, σ² and κ are those of the value the
+//     engine sees for a context: the mean (or sum) of its events, each a
+//     draw of the scenario's distribution plus the context's normal
+//     intercept of standard deviation context_sd.
+//   - Binary metrics: conversions are Binomial(n, rate [+ effect]).
+//   - Regression decisions: the step-stratified estimate and the one-sided
+//     confidence sequence, gated by min_per_arm, in metric order as the
+//     engine does (a metric with auto-rollback wins over a halting one).
+//   - Minimum contexts per step (policy and per metric), one extension,
+//     then rollback or hold; the sequential SRM test on the analysed counts
+//     with a per-step prior; rollback on SRM unless disabled.
+//   - SRM faults: lost new-variation exposures thin the new arm;
+//     mis-assigned control contexts join the new arm with control values.
+//
+// Approximations (documented, checked against the event-level engine by
+// TestFidelitiesAgree):
+//   - Every exposure is a new context (Traffic.Population = 0 semantics):
+//     returning contexts, which average more events and convert more
+//     often, are not modelled.
+//   - Metric events arrive at exposure (Delay is ignored): at a check the
+//     engine may still miss the events of the last few minutes.
+//   - The sum and the sample variance are drawn independently (exact for
+//     normal metrics only) and the sum is normal (central limit).
+//   - Checks run while their time is before the model's horizon.
+
+// Outcome codes of one simulated rollout.
+const (
+	stRunning uint8 = iota
+	stCompleted
+	stRolledBack
+	stHalted
+)
+
+const (
+	rsNone uint8 = iota
+	rsRegression
+	rsSRM
+	rsInsufficient
+)
+
+// outcome is the compact result of one rollout.
+type outcome struct {
+	elapsed     int64 // ns from the start to the end (or the last check)
+	newContexts int64
+	status      uint8
+	reason      uint8
+}
+
+type aggStep struct {
+	dur        int64
+	wNew, wCtl float64 // bucket shares of the arms (weights/100000)
+	theta      [2]float64
+}
+
+type aggMetric struct {
+	binary bool
+	// Binary: conversion probability per context.
+	rate float64
+	// Numeric: mean, variance and excess kurtosis of the per-context value.
+	mu, sigma2, kurt float64
+	// effect is added to the new arm's per-context mean (binary: to rate)
+	// from step effectStep (1-based) or time effectStart.
+	effect      float64
+	effectStep  int
+	effectStart int64
+	higher      bool
+	noAuto      bool
+	minContexts float64
+}
+
+// aggPlan is everything the aggregate simulator needs for one cell.
+type aggPlan struct {
+	horizon, ci, ext int64
+	steps            []aggStep
+	hold             bool
+	minContexts      int64
+	minPerArm        float64
+	alpha, rho       float64
+	srmAlpha, srmK   float64
+	srmRollback      bool
+
+	// Traffic: expected arrivals per hour, daily amplitude and the phase
+	// (radians) of the start.
+	ratePerHour, amp, phase0, sin0 float64
+
+	drop, mis  float64
+	faultStart int64
+	// splits are the times (from the start) at which an effect or the fault
+	// switches on; intervals are cut there.
+	splits  []int64
+	metrics []aggMetric
+}
+
+// newAggPlan derives the aggregate plan of a (defaulted, validated) policy
+// and model.
+func newAggPlan(p engine.Policy, m sim.Model) (*aggPlan, error) {
+	if len(m.Metrics) != len(p.Metrics) {
+		return nil, fmt.Errorf("the model has %d metrics and the policy %d", len(m.Metrics), len(p.Metrics))
+	}
+	alpha := p.MetricAlpha()
+	pl := &aggPlan{
+		horizon:     int64(m.Horizon),
+		ci:          int64(p.CheckInterval),
+		ext:         int64(p.Extension),
+		hold:        p.OnInsufficient == engine.HoldOnInsufficient,
+		minContexts: int64(p.MinContexts),
+		minPerArm:   float64(p.MinPerArm),
+		alpha:       alpha,
+		rho:         stats.Rho(p.NStar, alpha, true),
+		srmAlpha:    p.SRMAlpha,
+		srmK:        p.SRMConcentration,
+		srmRollback: !p.NoSRMRollback,
+		ratePerHour: m.Traffic.RatePerHour,
+		amp:         m.Traffic.DailyAmplitude,
+		drop:        m.Fault.DropNew,
+		mis:         m.Fault.Misassign,
+		faultStart:  int64(m.Fault.Start),
+	}
+	if m.OmitVariation {
+		pl.mis = 0 // the engine buckets the context itself: the mislabel is lost
+	}
+	startHour := math.Mod(float64(m.Start.UnixNano())/3.6e12, 24)
+	pl.phase0 = 2 * math.Pi * (startHour - m.Traffic.PeakHour) / 24
+	pl.sin0 = math.Sin(pl.phase0)
+	for _, st := range p.Steps {
+		w := st.Weights()
+		share := st.ExpectedNewShare()
+		pl.steps = append(pl.steps, aggStep{
+			dur:   int64(st.Duration),
+			wNew:  float64(w[0]) / 100000,
+			wCtl:  float64(w[2]) / 100000,
+			theta: [2]float64{1 - share, share},
+		})
+	}
+	if pl.drop > 0 || pl.mis > 0 {
+		pl.splits = append(pl.splits, pl.faultStart)
+	}
+	for i, mm := range m.Metrics {
+		em := p.Metrics[i]
+		am := aggMetric{
+			higher:      em.Direction == engine.HigherIsBetter,
+			noAuto:      em.NoAutoRollback,
+			minContexts: float64(em.MinContexts),
+			effect:      mm.Effect,
+			effectStep:  mm.EffectStep,
+			effectStart: int64(mm.EffectStart),
+		}
+		switch {
+		case em.Kind == engine.Binary && mm.Binary:
+			am.binary = true
+			am.rate = mm.Rate
+		case em.Kind == engine.Numeric && !mm.Binary:
+			e := float64(mm.EventsPerExposure)
+			if e < 1 {
+				e = 1
+			}
+			var k4 float64 // fourth cumulant of one event's value
+			if mm.Distribution == sim.LogNormal {
+				s2 := math.Log1p(mm.SD * mm.SD / (mm.Mean * mm.Mean))
+				ex := math.Exp(4*s2) + 2*math.Exp(3*s2) + 3*math.Exp(2*s2) - 6
+				k4 = ex * math.Pow(mm.SD, 4)
+			}
+			csd2 := mm.ContextSD * mm.ContextSD
+			var k4c float64
+			if em.Aggregation == engine.Sum {
+				// Σ of e events of (value + intercept + effect).
+				am.mu = e * mm.Mean
+				am.sigma2 = e*mm.SD*mm.SD + e*e*csd2
+				k4c = e * k4
+				am.effect = e * mm.Effect
+			} else {
+				am.mu = mm.Mean
+				am.sigma2 = mm.SD*mm.SD/e + csd2
+				k4c = k4 / (e * e * e)
+			}
+			if am.sigma2 > 0 {
+				am.kurt = k4c / (am.sigma2 * am.sigma2)
+			}
+		default:
+			return nil, fmt.Errorf("metric %s: the aggregate simulator needs a binary model for a binary metric and a numeric model for a numeric one", em.Key)
+		}
+		if am.effect != 0 && am.effectStep == 0 && am.effectStart > 0 {
+			pl.splits = append(pl.splits, am.effectStart)
+		}
+		pl.metrics = append(pl.metrics, am)
+	}
+	slices.Sort(pl.splits)
+	pl.splits = slices.Compact(pl.splits)
+	if pl.ci <= 0 || len(pl.steps) == 0 {
+		return nil, errors.New("invalid policy: no steps or check interval")
+	}
+	return pl, nil
+}
+
+// cum is the expected number of arrivals in [0, t) (t in ns from the start):
+// the integral of rate·(1 + A·cos(phase)) over the interval.
+func (pl *aggPlan) cum(t int64) float64 {
+	h := float64(t) / 3.6e12
+	c := pl.ratePerHour * h
+	if pl.amp != 0 {
+		c += pl.ratePerHour * pl.amp * 24 / (2 * math.Pi) * (math.Sin(pl.phase0+2*math.Pi*h/24) - pl.sin0)
+	}
+	return c
+}
+
+// aggSim is one worker's simulator state, reused across rollouts.
+type aggSim struct {
+	pcg    *rand.PCG
+	rng    *rand.Rand
+	strata [][]stats.Stratum
+	srm    *stats.SequentialSRM
+	srmK   float64
+}
+
+func newAggSim() *aggSim {
+	pcg := rand.NewPCG(0, 0)
+	return &aggSim{pcg: pcg, rng: rand.New(pcg)}
+}
+
+// aggStream is the PCG stream constant of the aggregate simulator.
+const aggStream = 0xda3e39cb94b95bdb
+
+func (s *aggSim) reset(pl *aggPlan, seed uint64) {
+	s.pcg.Seed(seed, aggStream)
+	if len(s.strata) != len(pl.metrics) {
+		s.strata = make([][]stats.Stratum, len(pl.metrics))
+	}
+	for m := range s.strata {
+		if cap(s.strata[m]) < len(pl.steps) {
+			s.strata[m] = make([]stats.Stratum, len(pl.steps))
+		}
+		s.strata[m] = s.strata[m][:len(pl.steps)]
+		clear(s.strata[m])
+	}
+	// SequentialSRM has no reset; a fresh one per rollout is three small
+	// allocations, outside the per-interval loop.
+	s.srm = stats.NewSequentialSRM(pl.srmK)
+}
+
+// rollState is the state machine of one simulated rollout.
+type rollState struct {
+	arms    [2]int64
+	pending [2]float64
+	stepNew int64
+}
+
+// run simulates one rollout.
+func (s *aggSim) run(pl *aggPlan, seed uint64) outcome {
+	s.reset(pl, seed)
+	var st rollState
+	step := 0
+	stepEnd := pl.steps[0].dur
+	extended := false
+	s.srm.StartStep(pl.steps[0].theta[:])
+	nextCheck := pl.ci
+	var t int64
+	cumT := pl.cum(0)
+	last := len(pl.steps) - 1
+	for {
+		te := min(nextCheck, stepEnd)
+		if te >= pl.horizon {
+			return outcome{elapsed: t, newContexts: st.arms[1], status: stRunning}
+		}
+		cumT = s.traffic(pl, &st, step, t, te, cumT)
+		t = te
+
+		// Evaluate at te, as engine.Rollout.evaluate does.
+		s.srm.Observe(st.pending[:])
+		st.pending = [2]float64{}
+		mismatch := s.srm.PValue() <= pl.srmAlpha
+		regressed, auto := false, false
+		for m := range pl.metrics {
+			if s.regressed(pl, m) {
+				regressed = true
+				if !pl.metrics[m].noAuto {
+					auto = true
+				}
+			}
+		}
+		switch {
+		case mismatch && pl.srmRollback:
+			return outcome{elapsed: te, newContexts: st.arms[1], status: stRolledBack, reason: rsSRM}
+		case regressed && auto:
+			return outcome{elapsed: te, newContexts: st.arms[1], status: stRolledBack, reason: rsRegression}
+		case regressed:
+			return outcome{elapsed: te, newContexts: st.arms[1], status: stHalted, reason: rsRegression}
+		case te >= stepEnd:
+			short := s.short(pl, &st, step)
+			switch {
+			case !short && step == last:
+				return outcome{elapsed: te, newContexts: st.arms[1], status: stCompleted}
+			case !short:
+				step++
+				stepEnd = te + pl.steps[step].dur
+				extended = false
+				st.stepNew = 0
+				s.srm.StartStep(pl.steps[step].theta[:])
+			case !extended:
+				extended = true
+				ext := pl.ext
+				if ext == 0 {
+					ext = pl.steps[step].dur
+				}
+				stepEnd = te + ext
+			case pl.hold:
+				stepEnd = te + pl.ci
+			default:
+				return outcome{elapsed: te, newContexts: st.arms[1], status: stRolledBack, reason: rsInsufficient}
+			}
+		}
+		for nextCheck <= te {
+			nextCheck += pl.ci
+		}
+	}
+}
+
+// regressed applies the engine's regression rule to metric m.
+func (s *aggSim) regressed(pl *aggPlan, m int) bool {
+	d, ok := stats.Stratify(s.strata[m])
+	if !ok {
+		return false
+	}
+	if d.NA < pl.minPerArm || d.NB < pl.minPerArm {
+		return false
+	}
+	// The half-width is never negative, so an estimate on the harmless side
+	// (or zero) cannot regress: skip the logarithm.
+	higher := pl.metrics[m].higher
+	if (higher && !(d.Estimate < 0)) || (!higher && !(d.Estimate > 0)) {
+		return false
+	}
+	hw := stats.HalfWidthOneSided(d.S2(), d.N, pl.rho, pl.alpha)
+	if higher {
+		return d.Estimate+hw < 0
+	}
+	return d.Estimate-hw > 0
+}
+
+// short reports whether the step misses a minimum number of contexts.
+func (s *aggSim) short(pl *aggPlan, st *rollState, step int) bool {
+	if st.stepNew < pl.minContexts {
+		return true
+	}
+	for m := range pl.metrics {
+		if mc := pl.metrics[m].minContexts; mc > 0 && s.strata[m][step].B.N < mc {
+			return true
+		}
+	}
+	return false
+}
+
+// traffic draws the contexts and metric moments of [a, b) in the given step
+// and returns cum(b).
+func (s *aggSim) traffic(pl *aggPlan, st *rollState, step int, a, b int64, cumA float64) float64 {
+	for _, sp := range pl.splits {
+		if sp > a && sp < b {
+			cumS := pl.cum(sp)
+			s.segment(pl, st, step, a, cumS-cumA)
+			a, cumA = sp, cumS
+		}
+	}
+	cumB := pl.cum(b)
+	s.segment(pl, st, step, a, cumB-cumA)
+	return cumB
+}
+
+// segment draws the contexts arriving in a segment starting at a with lam
+// expected arrivals, within which nothing switches on or off.
+func (s *aggSim) segment(pl *aggPlan, st *rollState, step int, a int64, lam float64) {
+	sp := &pl.steps[step]
+	drop, mis := 0.0, 0.0
+	if a >= pl.faultStart {
+		drop, mis = pl.drop, pl.mis
+	}
+	// Control contexts logged as control, control contexts logged as new,
+	// new contexts whose exposure is logged.
+	s.group(pl, st, step, a, poisson(s.rng, lam*sp.wCtl*(1-mis)), 0, false)
+	if mis > 0 {
+		s.group(pl, st, step, a, poisson(s.rng, lam*sp.wCtl*mis), 1, false)
+	}
+	s.group(pl, st, step, a, poisson(s.rng, lam*sp.wNew*(1-drop)), 1, true)
+}
+
+// group adds n contexts to arm (0 original, 1 new) with values of the new
+// variation when treated.
+func (s *aggSim) group(pl *aggPlan, st *rollState, step int, a int64, n int, arm int, treated bool) {
+	if n == 0 {
+		return
+	}
+	nf := float64(n)
+	st.arms[arm] += int64(n)
+	st.pending[arm] += nf
+	if arm == 1 {
+		st.stepNew += int64(n)
+	}
+	r := s.rng
+	for m := range pl.metrics {
+		mt := &pl.metrics[m]
+		eff := 0.0
+		if treated && mt.effect != 0 {
+			if mt.effectStep > 0 {
+				if step+1 >= mt.effectStep {
+					eff = mt.effect
+				}
+			} else if a >= mt.effectStart {
+				eff = mt.effect
+			}
+		}
+		var mo stats.Moments
+		if mt.binary {
+			c := float64(binomial(r, n, mt.rate+eff))
+			mo = stats.BinaryMoments(c, nf)
+		} else {
+			sum := nf*(mt.mu+eff) + math.Sqrt(nf*mt.sigma2)*r.NormFloat64()
+			if n == 1 {
+				mo = stats.Moments{N: 1, Sum: sum, SumSq: sum * sum}
+			} else {
+				var s2 float64
+				if mt.sigma2 > 0 {
+					k := 1 / (2/(nf-1) + mt.kurt/nf)
+					s2 = mt.sigma2 * gamma1(r, k) / k
+				}
+				mo = stats.Moments{N: nf, Sum: sum, SumSq: (nf-1)*s2 + sum*sum/nf}
+			}
+		}
+		str := &s.strata[m][step]
+		if arm == 1 {
+			str.B.Merge(mo)
+		} else {
+			str.A.Merge(mo)
+		}
+	}
+}

@@ -1,0 +1,51 @@
+package sweep
+
+import (
+	"testing"
+	"time"
+
+	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/engine/schedule"
+	"github.com/guardsim/guardsim/scenarios"
+	"github.com/guardsim/guardsim/sim"
+)
+
+// benchPlan is the default schedule (1→5→10→25→50%, 24h steps, hourly
+// looks) with one normal metric at 3000 exposures an hour and no effect.
+func benchPlan(tb testing.TB) *aggPlan {
+	tb.Helper()
+	p := engine.Policy{
+		FlagKey: "bench", Steps: schedule.Default(0), CheckInterval: time.Hour, MinContexts: 100,
+		Metrics: []engine.Metric{{Key: "y", Kind: engine.Numeric, Direction: engine.LowerIsBetter}},
+	}.WithDefaults()
+	m := sim.Model{
+		Start: scenarios.DefaultStart, Horizon: 240 * time.Hour,
+		Traffic: sim.Traffic{RatePerHour: 3000, DailyAmplitude: 0.4, PeakHour: 15},
+		Metrics: []sim.MetricModel{{Key: "y", Distribution: sim.Normal, Mean: 10, SD: 1, EventsPerExposure: 1}},
+	}
+	pl, err := newAggPlan(p, m)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return pl
+}
+
+// BenchmarkAggregateRollout simulates one aggregate rollout per iteration
+// on the default schedule (one worker; multiply by the cores for a sweep).
+func BenchmarkAggregateRollout(b *testing.B) {
+	pl := benchPlan(b)
+	s := newAggSim()
+	b.ReportAllocs()
+	b.ResetTimer()
+	completed := 0
+	for i := 0; i < b.N; i++ {
+		if s.run(pl, RepSeed(1, i)).status == stCompleted {
+			completed++
+		}
+	}
+	b.StopTimer()
+	if b.N >= 100 && completed < b.N/2 {
+		b.Fatalf("only %d of %d A/A rollouts completed", completed, b.N)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Minutes(), "rollouts/min")
+}

@@ -1,0 +1,305 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/guardsim/guardsim/engine/stats"
+	"github.com/guardsim/guardsim/scenarios"
+)
+
+func TestParseGrid(t *testing.T) {
+	good := []struct {
+		in    string
+		want  []GridParam
+		cells int
+	}{
+		{"alpha=0.01,0.05;nstar=1000,5000;effect=0,0.01,0.02", []GridParam{
+			{"alpha", []float64{0.01, 0.05}}, {"nstar", []float64{1000, 5000}}, {"effect", []float64{0, 0.01, 0.02}},
+		}, 12},
+		{" effect = -0.02 , 0 ; ", []GridParam{{"effect", []float64{-0.02, 0}}}, 2},
+		{"min_contexts=0,100;check_interval=0.5,1;step_hours=12;min_per_arm=2,30", []GridParam{
+			{"min_contexts", []float64{0, 100}}, {"check_interval", []float64{0.5, 1}}, {"step_hours", []float64{12}}, {"min_per_arm", []float64{2, 30}},
+		}, 8},
+		{"nstar=1e4", []GridParam{{"nstar", []float64{10000}}}, 1},
+	}
+	for _, tc := range good {
+		t.Run(tc.in, func(t *testing.T) {
+			g, err := ParseGrid(tc.in)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, g.Params)
+			assert.Len(t, g.Cells(), tc.cells)
+			g2, err := ParseGrid(g.String())
+			require.NoError(t, err)
+			assert.Equal(t, g, g2, "String round-trips")
+		})
+	}
+	bad := []struct{ in, mention string }{
+		{"", "empty"},
+		{"alpha", `"alpha"`},
+		{"alpha=0.05;;effect=0", "part 2 is empty"},
+		{"beta=1", `unknown parameter "beta"`},
+		{"alpha=0.05;alpha=0.01", "given twice"},
+		{"alpha=", "empty value"},
+		{"alpha=0.05,,0.01", "empty value"},
+		{"alpha=abc", `"abc" is not a finite number`},
+		{"effect=NaN", "not a finite number"},
+		{"effect=Inf", "not a finite number"},
+		{"alpha=0.5", "must be in (0, 0.5)"},
+		{"alpha=0", "must be in (0, 0.5)"},
+		{"nstar=-1", "must be positive"},
+		{"min_contexts=1.5", "must be an integer"},
+		{"min_contexts=-1", "must not be negative"},
+		{"min_per_arm=1", "at least 2"},
+		{"check_interval=0", "positive number of hours"},
+		{"step_hours=-24", "positive number of hours"},
+		{"effect=0,0", "repeated"},
+	}
+	for _, tc := range bad {
+		t.Run("bad/"+tc.in, func(t *testing.T) {
+			_, err := ParseGrid(tc.in)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, ErrGrid)
+			assert.Contains(t, err.Error(), tc.mention)
+		})
+	}
+}
+
+func TestCellsOrderAndLabels(t *testing.T) {
+	g, err := ParseGrid("alpha=0.01,0.05;effect=0,1;nstar=5000")
+	require.NoError(t, err)
+	cells := g.Cells()
+	require.Len(t, cells, 4)
+	assert.Equal(t, []Param{{"alpha", 0.01}, {"effect", 0}, {"nstar", 5000}}, cells[0])
+	assert.Equal(t, []Param{{"alpha", 0.01}, {"effect", 1}, {"nstar", 5000}}, cells[1])
+	assert.Equal(t, []Param{{"alpha", 0.05}, {"effect", 0}, {"nstar", 5000}}, cells[2])
+	assert.Equal(t, "alpha=0.01 nstar=5000", PolicyLabel(cells[1]))
+	assert.Equal(t, "scenario policy", PolicyLabel([]Param{{"effect", 1}}))
+}
+
+func loadScenario(t testing.TB, name string) *scenarios.Scenario {
+	t.Helper()
+	s, err := scenarios.Load(name)
+	require.NoError(t, err)
+	return s
+}
+
+// TestApply checks that each parameter lands in the policy or the model.
+func TestApply(t *testing.T) {
+	s := loadScenario(t, "latency-regression")
+	cfg := Config{Scenario: s, Metric: "checkout_conversion", Fidelity: Aggregate}
+	g, err := ParseGrid("alpha=0.02;nstar=800;effect=-0.01;min_contexts=7;check_interval=2;step_hours=12;min_per_arm=9")
+	require.NoError(t, err)
+	cells, err := plan(cfg, g)
+	require.NoError(t, err)
+	require.Len(t, cells, 1)
+	c := cells[0]
+	assert.Equal(t, 0.02, c.pol.Alpha)
+	assert.Equal(t, 800.0, c.pol.NStar)
+	assert.Equal(t, 7, c.pol.MinContexts)
+	assert.Equal(t, 2*time.Hour, c.pol.CheckInterval)
+	assert.Equal(t, 9, c.pol.MinPerArm)
+	for _, st := range c.pol.Steps {
+		assert.Equal(t, 12*time.Hour, st.Duration)
+	}
+	assert.Equal(t, 5*2*12*time.Hour, c.model.Horizon, "default horizon follows the step duration")
+	assert.Equal(t, -0.01, c.model.Metrics[1].Effect)
+	assert.Equal(t, 12.0, c.model.Metrics[0].Effect, "other metrics keep the scenario's regression")
+	assert.Equal(t, 3, c.model.Metrics[0].EffectStep)
+	assert.True(t, c.model.AnalysedOnly)
+	assert.Equal(t, -0.01, c.effect)
+
+	_, err = plan(Config{Scenario: s, Metric: "nope"}, g)
+	assert.ErrorContains(t, err, `metric "nope" is not in the scenario`)
+	// An effect the model rejects (conversion rate + effect < 0).
+	g2, _ := ParseGrid("effect=-0.5")
+	_, err = plan(Config{Scenario: s, Metric: "checkout_conversion"}, g2)
+	assert.ErrorContains(t, err, "effect=-0.5")
+}
+
+func TestDefaultGrid(t *testing.T) {
+	for _, name := range scenarios.Names() {
+		s := loadScenario(t, name)
+		spec, err := DefaultGrid(s, "")
+		require.NoError(t, err, name)
+		g, err := ParseGrid(spec)
+		require.NoError(t, err, "%s: %s", name, spec)
+		require.True(t, g.Has(ParamEffect))
+		_, err = plan(Config{Scenario: s}, g)
+		require.NoError(t, err, "%s: %s", name, spec)
+	}
+	s := loadScenario(t, "conversion-regression")
+	spec, err := DefaultGrid(s, "")
+	require.NoError(t, err)
+	assert.Contains(t, spec, "effect=0,-", "harmful side of a higher-is-better metric")
+}
+
+func quickConfig(t testing.TB, fid Fidelity, reps, workers int) Config {
+	return Config{
+		Scenario: loadScenario(t, "testdata/fidelity.yaml"),
+		Grid:     "alpha=0.01,0.05;effect=0,5",
+		Reps:     reps, Seed: 42, Fidelity: fid, Workers: workers,
+	}
+}
+
+// TestDeterminism: the same seed gives the same result for any number of
+// workers, and another seed a different one.
+func TestDeterminism(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		fid  Fidelity
+		reps int
+	}{{Aggregate, 600}, {EventLevel, 6}}
+	for _, tc := range cases {
+		t.Run(string(tc.fid), func(t *testing.T) {
+			r1, err := Run(ctx, quickConfig(t, tc.fid, tc.reps, 1))
+			require.NoError(t, err)
+			cfg := quickConfig(t, tc.fid, tc.reps, 2)
+			cfg.Progress = io.Discard
+			r2, err := Run(ctx, cfg)
+			require.NoError(t, err)
+			r3, err := Run(ctx, quickConfig(t, tc.fid, tc.reps, 3))
+			require.NoError(t, err)
+			assert.Equal(t, r1, r2, "workers 1 vs 2")
+			assert.Equal(t, r1, r3, "workers 1 vs 3")
+			require.Len(t, r1.Cells, 4)
+			assert.Equal(t, "alpha=0.01", r1.Cells[0].Policy)
+			assert.Equal(t, 0.05, r1.Cells[3].Alpha)
+			assert.Equal(t, 5.0, r1.Cells[3].Effect)
+			cfg = quickConfig(t, tc.fid, tc.reps, 2)
+			cfg.Seed = 43
+			r4, err := Run(ctx, cfg)
+			require.NoError(t, err)
+			assert.NotEqual(t, r1.Cells, r4.Cells, "another seed")
+		})
+	}
+}
+
+// checkCell asserts the internal consistency of a cell.
+func checkCell(t *testing.T, c Cell) {
+	t.Helper()
+	assert.InDelta(t, float64(c.Detections)/float64(c.Reps), c.Rate, 1e-12)
+	assert.LessOrEqual(t, c.RateLo, c.Rate, "Wilson interval contains the rate")
+	assert.GreaterOrEqual(t, c.RateHi, c.Rate, "Wilson interval contains the rate")
+	lo, hi := stats.Wilson(c.Detections, c.Reps, stats.Z95)
+	assert.Equal(t, lo, c.RateLo)
+	assert.Equal(t, hi, c.RateHi)
+	assert.LessOrEqual(t, c.Rate+c.SRMShare+c.InsufficientShare+c.CompletedShare, 1+1e-12)
+	if c.Detections > 0 {
+		assert.Positive(t, c.DetectMedian)
+		assert.GreaterOrEqual(t, c.DetectP90, c.DetectMedian)
+	} else {
+		assert.Zero(t, c.DetectMedian)
+	}
+}
+
+// TestFidelitiesAgree: on a scenario that meets the aggregate simulator's
+// assumptions, event-level and aggregate sweeps give the same false-positive
+// rate and power within Monte Carlo error (|p1 − p2| ≤ 4 SE of the
+// difference), and the same shares of completed rollouts.
+func TestFidelitiesAgree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("Monte Carlo: 600 event-level rollouts")
+	}
+	ctx := context.Background()
+	base := Config{Scenario: loadScenario(t, "testdata/fidelity.yaml"), Grid: "alpha=0.05;effect=0,5", Seed: 7}
+	ev := base
+	ev.Fidelity, ev.Reps = EventLevel, 300
+	ag := base
+	ag.Fidelity, ag.Reps = Aggregate, 4000
+	re, err := Run(ctx, ev)
+	require.NoError(t, err)
+	ra, err := Run(ctx, ag)
+	require.NoError(t, err)
+	for i := range re.Cells {
+		ce, ca := re.Cells[i], ra.Cells[i]
+		checkCell(t, ce)
+		checkCell(t, ca)
+		p := (float64(ce.Detections) + float64(ca.Detections)) / float64(ce.Reps+ca.Reps)
+		se := math.Sqrt(p * (1 - p) * (1/float64(ce.Reps) + 1/float64(ca.Reps)))
+		t.Logf("effect %g: event %.3f [%.3f, %.3f] (median %v), aggregate %.3f [%.3f, %.3f] (median %v); 4 SE = %.3f",
+			ce.Effect, ce.Rate, ce.RateLo, ce.RateHi, ce.DetectMedian, ca.Rate, ca.RateLo, ca.RateHi, ca.DetectMedian, 4*se)
+		assert.LessOrEqual(t, math.Abs(ce.Rate-ca.Rate), 4*se, "effect %g", ce.Effect)
+		assert.Zero(t, ce.SRMShare+ce.InsufficientShare, "event level: no SRM or insufficient sample expected")
+		assert.LessOrEqual(t, ca.SRMShare+ca.InsufficientShare, 0.01)
+	}
+	// The power cell is informative (not at 0 or 1).
+	assert.InDelta(t, 0.5, ra.Cells[1].Rate, 0.3)
+	assert.Less(t, ra.Cells[0].Rate, ra.Cells[1].Rate)
+}
+
+// TestAggregateFPR: A/A sweeps of a one-metric scenario in aggregate mode
+// keep the false-positive rate at α = 0.05 within α + 3 SE.
+func TestAggregateFPR(t *testing.T) {
+	if testing.Short() {
+		t.Skip("Monte Carlo: 8000 aggregate rollouts")
+	}
+	s := loadScenario(t, "testdata/fidelity.yaml")
+	s.Metrics = s.Metrics[:1]
+	res, err := Run(context.Background(), Config{Scenario: s, Grid: "alpha=0.01,0.05;effect=0", Reps: 4000, Seed: 11})
+	require.NoError(t, err)
+	for _, c := range res.Cells {
+		checkCell(t, c)
+		se := math.Sqrt(c.Alpha * (1 - c.Alpha) / float64(c.Reps))
+		t.Logf("alpha %g: FPR %.4f [%.4f, %.4f], bound %.4f", c.Alpha, c.Rate, c.RateLo, c.RateHi, c.Alpha+3*se)
+		assert.LessOrEqual(t, c.Rate, c.Alpha+3*se)
+		assert.GreaterOrEqual(t, c.CompletedShare, 1-c.Alpha-3*se-0.01)
+	}
+}
+
+// TestSRMFault: the aggregate simulator reproduces the srm-fault scenario's
+// rollback on SRM.
+func TestSRMFault(t *testing.T) {
+	res, err := Run(context.Background(), Config{Scenario: loadScenario(t, "srm-fault"), Grid: "effect=0", Reps: 200, Seed: 1})
+	require.NoError(t, err)
+	c := res.Cells[0]
+	checkCell(t, c)
+	t.Logf("srm-fault: SRM share %.3f, new contexts %.0f", c.SRMShare, c.NewContextsMean)
+	assert.GreaterOrEqual(t, c.SRMShare, 0.95)
+	assert.Positive(t, c.NewContextsMean)
+}
+
+// TestLowTraffic: the aggregate simulator ends the low-traffic scenario on
+// insufficient sample, as the engine does.
+func TestLowTraffic(t *testing.T) {
+	res, err := Run(context.Background(), Config{Scenario: loadScenario(t, "low-traffic"), Grid: "effect=0;min_contexts=100,0", Reps: 200, Seed: 1})
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, res.Cells[0].InsufficientShare, 0.95)
+	assert.Zero(t, res.Cells[1].InsufficientShare, "no minimum, no insufficient sample")
+}
+
+func TestCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, fid := range []Fidelity{Aggregate, EventLevel} {
+		_, err := Run(ctx, quickConfig(t, fid, 100, 2))
+		assert.ErrorIs(t, err, context.Canceled, string(fid))
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	ctx := context.Background()
+	_, err := Run(ctx, Config{})
+	assert.Error(t, err)
+	cfg := quickConfig(t, "fast", 10, 1)
+	_, err = Run(ctx, cfg)
+	assert.ErrorContains(t, err, `fidelity "fast"`)
+	cfg = quickConfig(t, Aggregate, 10, 1)
+	cfg.Grid = "alpha=2"
+	_, err = Run(ctx, cfg)
+	assert.True(t, errors.Is(err, ErrGrid))
+}
+
+func TestQuantile(t *testing.T) {
+	v := []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	assert.Equal(t, int64(5), quantile(v, 0.5))
+	assert.Equal(t, int64(9), quantile(v, 0.9))
+	assert.Equal(t, int64(7), quantile([]int64{7}, 0.9))
+}
