@@ -242,7 +242,6 @@ type aggSim struct {
 	rng    *rand.Rand
 	strata [][]stats.Stratum
 	srm    *stats.SequentialSRM
-	srmK   float64
 }
 
 func newAggSim() *aggSim {

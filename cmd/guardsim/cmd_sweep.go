@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/pflag"
+
+	"github.com/guardsim/guardsim/internal/outdir"
+	"github.com/guardsim/guardsim/reports"
+	"github.com/guardsim/guardsim/scenarios"
+	"github.com/guardsim/guardsim/sim/sweep"
+)
+
+func init() {
+	register(&command{
+		name:    "sweep",
+		summary: "Monte Carlo sweep of a scenario's policy over a parameter grid (false-positive rate, power, time to detection)",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
+			scenario := fs.String("scenario", scenarios.Default, "built-in scenario name or scenario YAML file")
+			grid := fs.String("grid", "", "parameter grid, e.g. 'alpha=0.01,0.05;nstar=1000,5000;effect=0,0.01' (parameters: "+
+				strings.Join(sweep.ParamNames(), ", ")+"; check_interval and step_hours in hours; default: alpha 0.01 and 0.05 and effects up to about 6 standard errors)")
+			reps := fs.Int("reps", sweep.DefaultReps, "rollouts per grid cell")
+			out := fs.String("out", "", "output directory (default out/sweep-<scenario name>)")
+			fidelity := fs.String("fidelity", string(sweep.Aggregate), "aggregate (fast: draws per-interval sufficient statistics) or event (the full engine on synthetic events)")
+			seed := fs.Uint64("seed", 0, "global seed (default: the scenario's seed)")
+			workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (the result does not depend on it)")
+			metric := fs.String("metric", "", "key of the metric the effect applies to (default: the scenario's first metric)")
+			quiet := fs.BoolP("quiet", "q", false, "no progress bar and no summary table")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usageErrorf("unexpected arguments %q", args)
+				}
+				fid := sweep.Fidelity(*fidelity)
+				if fid != sweep.Aggregate && fid != sweep.EventLevel {
+					return usageErrorf("--fidelity %q must be %s or %s", *fidelity, sweep.Aggregate, sweep.EventLevel)
+				}
+				if *reps <= 0 {
+					return usageErrorf("--reps %d must be positive", *reps)
+				}
+				if *workers <= 0 {
+					return usageErrorf("--workers %d must be positive", *workers)
+				}
+				s, err := scenarios.Load(*scenario)
+				if err != nil {
+					return err
+				}
+				if *metric != "" {
+					if _, err := sweep.DefaultGrid(s, *metric); err != nil {
+						return usageErrorf("--metric: %v", err)
+					}
+				}
+				g := *grid
+				if g == "" {
+					if g, err = sweep.DefaultGrid(s, *metric); err != nil {
+						return err
+					}
+				} else if _, err := sweep.ParseGrid(g); err != nil {
+					return usageErrorf("--grid: %v", err)
+				}
+				cfg := sweep.Config{
+					Scenario: s, Grid: g, Reps: *reps, Seed: s.Seed, Fidelity: fid,
+					Workers: *workers, Metric: *metric,
+				}
+				if fs.Changed("seed") {
+					cfg.Seed = *seed
+				}
+				if !*quiet {
+					cfg.Progress = e.stderr
+				}
+				dir := *out
+				if dir == "" {
+					dir = filepath.Join("out", "sweep-"+s.Name)
+				}
+				st, err := outdir.New(dir)
+				if err != nil {
+					return err
+				}
+				defer st.Abort()
+				res, err := sweep.Run(ctx, cfg)
+				if err != nil {
+					if errors.Is(err, sweep.ErrGrid) {
+						return usageErrorf("%v", err)
+					}
+					return err
+				}
+				if err := reports.WriteSweep(st.Root(), res); err != nil {
+					return err
+				}
+				if err := st.Commit(); err != nil {
+					return err
+				}
+				if *quiet {
+					return nil
+				}
+				return writeSweepTable(e.stdout, res, dir)
+			}
+		},
+	})
+}
+
+// writeSweepTable prints one line per cell.
+func writeSweepTable(w io.Writer, res *sweep.Result, dir string) error {
+	fmt.Fprintf(w, "sweep of %s (%s fidelity, %d rollouts per cell, seed %d), grid %s\n\n", res.Scenario, res.Fidelity, res.Reps, res.Seed, res.Grid)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "policy\teffect\trate\t95% CI\tmedian h\tp90 h\tSRM\tinsufficient\tcompleted\t")
+	for _, c := range res.Cells {
+		med, p90 := "-", "-"
+		if c.Detections > 0 {
+			med = fmt.Sprintf("%.0f", c.DetectMedian.Hours())
+			p90 = fmt.Sprintf("%.0f", c.DetectP90.Hours())
+		}
+		fmt.Fprintf(tw, "%s\t%g\t%.3f\t[%.3f, %.3f]\t%s\t%s\t%.3f\t%.3f\t%.3f\t\n",
+			c.Policy, c.Effect, c.Rate, c.RateLo, c.RateHi, med, p90, c.SRMShare, c.InsufficientShare, c.CompletedShare)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\nrate: rollouts rolled back or halted for regression (false-positive rate at effect 0, power otherwise)\noutputs in %s\n", dir)
+	return err
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSweepWritesOutputs(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sweep")
+	code, stdout, stderr := cli(t, nil, "sweep", "--scenario", "aa-no-effect", "--grid", "alpha=0.05;effect=0,3",
+		"--reps", "200", "--seed", "5", "--workers", "2", "--quiet", "--out", dir)
+	require.Equal(t, 0, code, stderr)
+	assert.Empty(t, stdout, "--quiet prints nothing")
+	assert.Empty(t, stderr, "--quiet shows no progress bar")
+	for _, f := range []string{"sweep.csv", "sweep.parquet", "report.md", "report.html"} {
+		assert.FileExists(t, filepath.Join(dir, f))
+	}
+
+	code, stdout, _ = cli(t, nil, "sweep", "--scenario", "aa-no-effect", "--grid", "effect=0",
+		"--reps", "50", "--metric", "checkout_conversion", "--out", filepath.Join(t.TempDir(), "s2"))
+	require.Equal(t, 0, code)
+	assert.Contains(t, stdout, "sweep of aa-no-effect (aggregate fidelity, 50 rollouts per cell, seed 11)")
+	assert.Contains(t, stdout, "scenario policy")
+}
+
+func TestSweepUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"--grid", "alpha=0.7"},
+		{"--grid", "nstar"},
+		{"--fidelity", "fast"},
+		{"--reps", "0"},
+		{"--workers", "-1"},
+		{"--metric", "nope"},
+		{"extra"},
+	} {
+		dir := filepath.Join(t.TempDir(), "x")
+		code, _, stderr := cli(t, nil, append([]string{"sweep", "--out", dir}, args...)...)
+		assert.Equal(t, 2, code, "%v: %s", args, stderr)
+		assert.Contains(t, stderr, "guardsim sweep:")
+		_, err := os.Stat(dir)
+		assert.True(t, os.IsNotExist(err), "%v: nothing written", args)
+	}
+}
