@@ -99,7 +99,13 @@ func init() {
 				if *quiet {
 					return nil
 				}
-				return writeSweepTable(e.stdout, res, dir)
+				if err := writeSweepTable(e.stdout, res, dir); err != nil {
+					return err
+				}
+				if fid == sweep.Aggregate && s.Traffic.Population > 0 {
+					_, err = fmt.Fprintf(e.stdout, "note: aggregate fidelity treats every exposure as a new context; the scenario's %d returning contexts are modelled only with --fidelity event\n", s.Traffic.Population)
+				}
+				return err
 			}
 		},
 	})

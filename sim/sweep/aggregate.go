@@ -122,6 +122,9 @@ type aggPlan struct {
 	// switches on; intervals are cut there.
 	splits  []int64
 	metrics []aggMetric
+	// cumGrid[k] caches cum(k·ci) for the evaluations on the check grid
+	// (most of them); nil computes every value.
+	cumGrid []float64
 }
 
 // newAggPlan derives the aggregate plan of a (defaulted, validated) policy
@@ -217,11 +220,17 @@ func newAggPlan(p engine.Policy, m sim.Model) (*aggPlan, error) {
 		}
 		pl.metrics = append(pl.metrics, am)
 	}
-	slices.Sort(pl.splits)
-	pl.splits = slices.Compact(pl.splits)
 	if pl.ci <= 0 || len(pl.steps) == 0 {
 		return nil, errors.New("invalid policy: no steps or check interval")
 	}
+	if n := pl.horizon/pl.ci + 1; n <= 1<<16 {
+		pl.cumGrid = make([]float64, n)
+		for k := range pl.cumGrid {
+			pl.cumGrid[k] = pl.cum(int64(k) * pl.ci)
+		}
+	}
+	slices.Sort(pl.splits)
+	pl.splits = slices.Compact(pl.splits)
 	return pl, nil
 }
 
@@ -234,6 +243,16 @@ func (pl *aggPlan) cum(t int64) float64 {
 		c += pl.ratePerHour * pl.amp * 24 / (2 * math.Pi) * (math.Sin(pl.phase0+2*math.Pi*h/24) - pl.sin0)
 	}
 	return c
+}
+
+// cumAt is cum(t), from the cache when t is on the check grid.
+func (pl *aggPlan) cumAt(t int64) float64 {
+	if t%pl.ci == 0 {
+		if k := t / pl.ci; k < int64(len(pl.cumGrid)) {
+			return pl.cumGrid[k]
+		}
+	}
+	return pl.cum(t)
 }
 
 // aggSim is one worker's simulator state, reused across rollouts.
@@ -286,7 +305,7 @@ func (s *aggSim) run(pl *aggPlan, seed uint64) outcome {
 	s.srm.StartStep(pl.steps[0].theta[:])
 	nextCheck := pl.ci
 	var t int64
-	cumT := pl.cum(0)
+	cumT := pl.cumAt(0)
 	last := len(pl.steps) - 1
 	for {
 		te := min(nextCheck, stepEnd)
@@ -386,12 +405,12 @@ func (s *aggSim) short(pl *aggPlan, st *rollState, step int) bool {
 func (s *aggSim) traffic(pl *aggPlan, st *rollState, step int, a, b int64, cumA float64) float64 {
 	for _, sp := range pl.splits {
 		if sp > a && sp < b {
-			cumS := pl.cum(sp)
+			cumS := pl.cumAt(sp)
 			s.segment(pl, st, step, a, cumS-cumA)
 			a, cumA = sp, cumS
 		}
 	}
-	cumB := pl.cum(b)
+	cumB := pl.cumAt(b)
 	s.segment(pl, st, step, a, cumB-cumA)
 	return cumB
 }

@@ -162,3 +162,20 @@ func TestAggregateNoAllocs(t *testing.T) {
 	allocs := testing.AllocsPerRun(50, func() { i++; s.run(pl, uint64(i)) })
 	assert.LessOrEqual(t, allocs, 4.0)
 }
+
+// TestCumCacheIdentical: the cached expected arrivals on the check grid
+// give exactly the result of computing every one.
+func TestCumCacheIdentical(t *testing.T) {
+	pl := benchPlan(t)
+	require.NotEmpty(t, pl.cumGrid)
+	plain := *pl
+	plain.cumGrid = nil
+	s := newAggSim()
+	for i := 0; i < 300; i++ {
+		seed := RepSeed(3, i)
+		require.Equal(t, s.run(&plain, seed), s.run(pl, seed), "rep %d", i)
+	}
+	for _, tt := range []int64{0, int64(time.Hour), int64(37 * time.Hour), int64(90 * time.Minute)} {
+		assert.Equal(t, pl.cum(tt), pl.cumAt(tt))
+	}
+}

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,5 +48,21 @@ func BenchmarkAggregateRollout(b *testing.B) {
 	if b.N >= 100 && completed < b.N/2 {
 		b.Fatalf("only %d of %d A/A rollouts completed", completed, b.N)
 	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Minutes(), "rollouts/min")
+}
+
+// BenchmarkAggregateRolloutParallel runs BenchmarkAggregateRollout's
+// rollouts on every core (one simulator per goroutine, as Run does):
+// rollouts/min is the machine's throughput.
+func BenchmarkAggregateRolloutParallel(b *testing.B) {
+	pl := benchPlan(b)
+	var next atomic.Uint64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		s := newAggSim()
+		for pb.Next() {
+			s.run(pl, RepSeed(1, int(next.Add(1))))
+		}
+	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Minutes(), "rollouts/min")
 }
