@@ -20,13 +20,15 @@ const mockRoutingKey = "guardsimmockroutingkey0000000000"
 
 // alertFlags are the PagerDuty flags of run, replay and live.
 type alertFlags struct {
-	pd       *pagerduty.FlagValues
-	noAlerts bool
+	pd          *pagerduty.FlagValues
+	noAlerts    bool
+	maxAttempts int
 }
 
 func addAlertFlags(fs *pflag.FlagSet) *alertFlags {
 	a := &alertFlags{pd: pagerduty.RegisterFlags(fs)}
 	fs.BoolVar(&a.noAlerts, "no-alerts", false, "send no alerts at all (not even to the in-process mock)")
+	fs.IntVar(&a.maxAttempts, "pagerduty-max-attempts", 0, "attempts per alert before it is reported undelivered (default 6, exponential backoff with jitter)")
 	return a
 }
 
@@ -71,6 +73,7 @@ func (a *alertFlags) setup(ctx context.Context, fs *pflag.FlagSet, e *env, live 
 	}
 	cfg.Now = now
 	cfg.Seed = 1
+	cfg.Retry.MaxAttempts = a.maxAttempts
 	c, err := pagerduty.NewClient(cfg)
 	if err != nil {
 		al.close()

@@ -204,6 +204,13 @@ func openFile(path string, opts *ReadOptions, batch int) (_ *fileSource, err err
 		return nil, fileError(path, fmt.Errorf("not a valid Parquet file: %w", err))
 	}
 	s.dec.pf = pf
+	if v, ok := pf.Lookup(StartKey); ok {
+		t, perr := time.Parse(time.RFC3339Nano, v)
+		if perr != nil {
+			return nil, fileError(path, fmt.Errorf("metadata %s: %w", StartKey, perr))
+		}
+		s.start = t
+	}
 	if err := s.dec.bindColumns(); err != nil {
 		return nil, err
 	}
@@ -320,6 +327,18 @@ func (r *Reader) Stats() Stats {
 	return st
 }
 
+// Start returns the earliest rollout start recorded in the files' metadata
+// (written by Meta.Start), if any file has one.
+func (r *Reader) Start() (time.Time, bool) {
+	var t time.Time
+	for _, s := range r.files {
+		if !s.start.IsZero() && (t.IsZero() || s.start.Before(t)) {
+			t = s.start
+		}
+	}
+	return t, !t.IsZero()
+}
+
 // Files returns the paths the Reader reads, directories expanded.
 func (r *Reader) Files() []string {
 	out := make([]string, len(r.files))
@@ -343,6 +362,7 @@ func (r *Reader) Close() error {
 
 // fileSource yields one file's events in time order.
 type fileSource struct {
+	start time.Time // rollout start from the metadata (zero if absent)
 	dec   fileDecoder
 	stats FileStats
 	tol   int64

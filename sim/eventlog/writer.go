@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -27,7 +28,14 @@ type Meta struct {
 	FlagKey string
 	// MetricKeys maps Event.Metric (an index) to the metric_key column.
 	MetricKeys []string
+	// Start, when set, is the rollout's start, recorded in the file's
+	// key-value metadata under StartKey so a replay starts its clock there.
+	Start time.Time
 }
+
+// StartKey is the Parquet key-value metadata key of the rollout start
+// (RFC 3339 with nanoseconds, UTC).
+const StartKey = "guardsim.rollout_start"
 
 // Writer writes events as Parquet rows (zstd, row groups of RowGroupRows
 // rows). The same events with the same Meta always give the same bytes.
@@ -54,15 +62,19 @@ func NewWriter(w io.Writer, meta Meta) (*Writer, error) {
 			return nil, fmt.Errorf("eventlog: metric key %d is empty", i)
 		}
 	}
-	pw := parquet.NewGenericWriter[row](w,
+	wopts := []parquet.WriterOption{
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault, Concurrency: 1}),
 		parquet.MaxRowsPerRowGroup(RowGroupRows),
 		parquet.CreatedBy("guardsim", "1", ""),
-	)
+	}
+	if !meta.Start.IsZero() {
+		wopts = append(wopts, parquet.KeyValueMetadata(StartKey, meta.Start.UTC().Format(time.RFC3339Nano)))
+	}
+	pw := parquet.NewGenericWriter[row](w, wopts...)
 	metrics := make([]string, len(meta.MetricKeys))
 	copy(metrics, meta.MetricKeys)
 	return &Writer{
-		meta:    Meta{FlagKey: meta.FlagKey, MetricKeys: metrics},
+		meta:    Meta{FlagKey: meta.FlagKey, MetricKeys: metrics, Start: meta.Start},
 		pw:      pw,
 		rows:    make([]row, 0, writeBatch),
 		exp:     KindExposure,

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/guardsim/guardsim/engine"
+)
+
+// cli runs guardsim with args and returns the exit code, stdout and stderr.
+func cli(t *testing.T, getenv func(string) string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	code := run(context.Background(), args, &env{stdout: &out, stderr: &errb, getenv: getenv})
+	return code, out.String(), errb.String()
+}
+
+func readResult(t *testing.T, dir string) *engine.Result {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "timeline.json"))
+	require.NoError(t, err)
+	var res engine.Result
+	require.NoError(t, json.Unmarshal(data, &res))
+	return &res
+}
+
+func TestRunDefaultScenarioWritesEverything(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := cli(t, nil, "run", "--out", dir)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "OUTCOME: ROLLED BACK (regression on latency_ms)")
+	for _, f := range []string{"timeline.csv", "timeline.json", "summary.txt", "summary.json", "report.md", "report.html", "charts/latency_ms.png", "charts/checkout_conversion.png", "pagerduty.jsonl"} {
+		assert.FileExists(t, filepath.Join(dir, f))
+	}
+	// The mock saw the trigger and its resolve, with the same dedup key.
+	data, err := os.ReadFile(filepath.Join(dir, "pagerduty.jsonl"))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	require.Len(t, lines, 2)
+	assert.Contains(t, lines[0], `"action":"trigger"`)
+	assert.Contains(t, lines[1], `"action":"resolve"`)
+	assert.Contains(t, lines[1], `"effect":"resolved"`)
+	assert.Contains(t, lines[0], `"dedup_key":"default:production:new-checkout-service"`)
+	res := readResult(t, dir)
+	assert.Equal(t, engine.StatusRolledBack, res.Outcome.Status)
+	require.Len(t, res.Outcome.Alerts, 2)
+	assert.True(t, res.Outcome.Alerts[1].Delivered)
+}
+
+func TestRunIsDeterministic(t *testing.T) {
+	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	for _, d := range []string{a, b} {
+		code, _, stderr := cli(t, nil, "run", "--scenario", "srm-fault", "--out", d, "--quiet")
+		require.Equal(t, 0, code, stderr)
+	}
+	for _, f := range []string{"timeline.csv", "timeline.json", "summary.json", "report.md", "report.html", "charts/latency_ms.png", "pagerduty.jsonl"} {
+		x, err := os.ReadFile(filepath.Join(a, f))
+		require.NoError(t, err)
+		y, err := os.ReadFile(filepath.Join(b, f))
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(x, y), "%s differs between two runs with the same seed", f)
+	}
+}
+
+func TestGenerateThenReplayReproducesRun(t *testing.T) {
+	tmp := t.TempDir()
+	for _, sc := range []string{"latency-regression", "low-traffic"} {
+		t.Run(sc, func(t *testing.T) {
+			runDir, replayDir := filepath.Join(tmp, sc, "run"), filepath.Join(tmp, sc, "replay")
+			events := filepath.Join(tmp, sc, "events.parquet")
+			code, _, stderr := cli(t, nil, "run", "--scenario", sc, "--out", runDir, "--quiet")
+			require.Equal(t, 0, code, stderr)
+			code, stdout, stderr := cli(t, nil, "generate", "--scenario", sc, "--out", events)
+			require.Equal(t, 0, code, stderr)
+			assert.Contains(t, stdout, "wrote ")
+			code, _, stderr = cli(t, nil, "replay", "--events", events, "--rollout", sc, "--out", replayDir, "--quiet")
+			require.Equal(t, 0, code, stderr)
+			for _, f := range []string{"timeline.csv", "summary.json", "report.md", "pagerduty.jsonl"} {
+				x, err := os.ReadFile(filepath.Join(runDir, f))
+				require.NoError(t, err)
+				y, err := os.ReadFile(filepath.Join(replayDir, f))
+				require.NoError(t, err)
+				assert.True(t, bytes.Equal(x, y), "%s: replay differs from run", f)
+			}
+			assert.Equal(t, readResult(t, runDir).Outcome, readResult(t, replayDir).Outcome)
+		})
+	}
+}
+
+func TestReplayWhatIf(t *testing.T) {
+	tmp := t.TempDir()
+	events := filepath.Join(tmp, "events.parquet")
+	code, _, stderr := cli(t, nil, "generate", "--scenario", "latency-regression", "--out", events)
+	require.Equal(t, 0, code, stderr)
+	// A much stricter alpha detects later (or not at all) on the same data.
+	code, _, stderr = cli(t, nil, "replay", "--events", events, "--rollout", "latency-regression", "--alpha", "0.0001", "--out", filepath.Join(tmp, "strict"), "--quiet")
+	require.Equal(t, 0, code, stderr)
+	base := readResult(t, filepath.Join(tmp, "strict"))
+	assert.Equal(t, 0.0001, base.Policy.Alpha)
+	code, _, stderr = cli(t, nil, "replay", "--events", events, "--rollout", "latency-regression", "--schedule", "5:12h,50:3d", "--out", filepath.Join(tmp, "sched"), "--quiet")
+	require.Equal(t, 0, code, stderr)
+	sched := readResult(t, filepath.Join(tmp, "sched"))
+	require.Len(t, sched.Policy.Steps, 2)
+	assert.Equal(t, 50.0, sched.Policy.Steps[1].Percent)
+
+	code, _, stderr = cli(t, nil, "replay", "--events", events, "--rollout", "latency-regression", "--schedule", "5h", "--out", filepath.Join(tmp, "bad"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--schedule")
+	assert.NoDirExists(t, filepath.Join(tmp, "bad"))
+}
+
+func TestErrorsExitNonZeroWithoutOutput(t *testing.T) {
+	tmp := t.TempDir()
+	bad := filepath.Join(tmp, "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("name: x\nrollout:\n  alhpa: 0.1\n"), 0o644))
+	notParquet := filepath.Join(tmp, "junk.parquet")
+	require.NoError(t, os.WriteFile(notParquet, []byte("this is not parquet"), 0o644))
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
+		{"unknown flag", []string{"run", "--bogus"}, 2, "bogus"},
+		{"unknown scenario", []string{"run", "--scenario", "nope", "--out", filepath.Join(tmp, "o1")}, 1, `unknown scenario "nope"`},
+		{"bad scenario field", []string{"run", "--scenario", bad, "--out", filepath.Join(tmp, "o2")}, 1, "line 3: field alhpa not found"},
+		{"replay missing flags", []string{"replay", "--events", notParquet}, 2, "required"},
+		{"replay corrupt parquet", []string{"replay", "--events", notParquet, "--rollout", "aa-no-effect", "--out", filepath.Join(tmp, "o3")}, 1, "junk.parquet"},
+		{"live without a key", []string{"live", "--speed", "1000"}, 2, "PAGERDUTY_ROUTING_KEY"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := cli(t, nil, tc.args...)
+			assert.Equal(t, tc.code, code)
+			assert.Contains(t, stderr, tc.want)
+		})
+	}
+	for _, o := range []string{"o1", "o2", "o3"} {
+		assert.NoDirExists(t, filepath.Join(tmp, o), "no partial output")
+	}
+	entries, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	for _, e := range entries {
+		assert.False(t, strings.Contains(e.Name(), "staging"), "staging directory %s left behind", e.Name())
+	}
+}
+
+func TestUndeliverableAlertFailsTheRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	key := "0123456789abcdef0123456789abcdef"
+	getenv := func(k string) string {
+		if k == "PAGERDUTY_ROUTING_KEY" {
+			return key
+		}
+		return ""
+	}
+	// Nothing listens on this loopback port: every attempt fails.
+	code, _, stderr := cli(t, getenv, "run", "--out", dir, "--quiet", "--pagerduty-url", "http://127.0.0.1:1", "--pagerduty-max-attempts", "2")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "could not be delivered")
+	assert.NotContains(t, stderr, key, "the routing key is never printed")
+	res := readResult(t, dir)
+	require.NotEmpty(t, res.Outcome.Alerts)
+	assert.False(t, res.Outcome.Alerts[0].Delivered)
+	data, err := os.ReadFile(filepath.Join(dir, "pagerduty.jsonl"))
+	require.NoError(t, err)
+	assert.NotContains(t, string(data), key)
+}
+
+func TestScenariosCommand(t *testing.T) {
+	code, stdout, _ := cli(t, nil, "scenarios")
+	require.Equal(t, 0, code)
+	assert.Contains(t, stdout, "latency-regression")
+	assert.Contains(t, stdout, "(default)")
+	code, stdout, _ = cli(t, nil, "scenarios", "--show", "low-traffic")
+	require.Equal(t, 0, code)
+	assert.Contains(t, stdout, "name: low-traffic")
+}

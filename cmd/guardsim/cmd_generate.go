@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/pflag"
+
+	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/internal/atomicfile"
+	"github.com/guardsim/guardsim/scenarios"
+	"github.com/guardsim/guardsim/sim"
+	"github.com/guardsim/guardsim/sim/eventlog"
+)
+
+func init() {
+	register(&command{
+		name:    "generate",
+		summary: "write a scenario's synthetic event stream to a Parquet file",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
+			scenario := fs.String("scenario", scenarios.Default, "built-in scenario name or scenario YAML file")
+			out := fs.String("out", "events.parquet", "Parquet file to write")
+			seed := fs.Uint64("seed", 0, "override the scenario's seed")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usageErrorf("unexpected arguments %q", args)
+				}
+				s, err := loadScenario(*scenario, fs.Changed("seed"), *seed)
+				if err != nil {
+					return err
+				}
+				p, err := s.Policy()
+				if err != nil {
+					return err
+				}
+				m := s.Model()
+				meta := eventlog.Meta{FlagKey: p.FlagKey, Start: m.Start}
+				for _, mt := range p.Metrics {
+					meta.MetricKeys = append(meta.MetricKeys, mt.Key)
+				}
+				f, err := atomicfile.Create(*out)
+				if err != nil {
+					return err
+				}
+				defer f.Abort()
+				w, err := eventlog.NewWriter(f, meta)
+				if err != nil {
+					return err
+				}
+				// The engine runs alongside: serving follows its decisions,
+				// as a real flag's would, so a replay reproduces the run.
+				res, err := sim.Simulate(ctx, p, m, engine.Options{}, func(evs []engine.Event) error {
+					for i := range evs {
+						if err := w.Write(evs[i]); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					return fmt.Errorf("write %s: %w", *out, err)
+				}
+				if err := w.Close(); err != nil {
+					return fmt.Errorf("write %s: %w", *out, err)
+				}
+				if err := f.Commit(); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "wrote %d events of scenario %s (seed %d, bucketing seed %d) to %s\n", w.Count(), s.Name, s.Seed, p.Seed, *out)
+				fmt.Fprintf(e.stdout, "replay it with: guardsim replay --events %s --rollout %s --out DIR\n", *out, s.Source)
+				_ = res
+				return nil
+			}
+		},
+	})
+}

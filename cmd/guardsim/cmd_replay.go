@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/engine/schedule"
+	"github.com/guardsim/guardsim/scenarios"
+	"github.com/guardsim/guardsim/sim/eventlog"
+)
+
+// policyOverrides are the what-if flags of replay and live.
+type policyOverrides struct {
+	alpha, nstar   float64
+	minContexts    int
+	checkInterval  string
+	steps          string
+	extension      string
+	onInsufficient string
+	seed           int64
+	fs             *pflag.FlagSet
+}
+
+func addOverrides(fs *pflag.FlagSet) *policyOverrides {
+	o := &policyOverrides{fs: fs}
+	fs.Float64Var(&o.alpha, "alpha", 0, "what-if: per-metric one-sided alpha")
+	fs.Float64Var(&o.nstar, "nstar", 0, "what-if: confidence-sequence tuning N*")
+	fs.IntVar(&o.minContexts, "min-contexts", 0, "what-if: minimum new-variation contexts per step")
+	fs.StringVar(&o.checkInterval, "check-interval", "", "what-if: check interval (e.g. 30m, 2h)")
+	fs.StringVar(&o.steps, "schedule", "", "what-if: steps as PERCENT:DURATION,… (e.g. 1:12h,10:1d,50:2d)")
+	fs.StringVar(&o.extension, "extension", "", "what-if: length of the one extension of a step short of contexts")
+	fs.StringVar(&o.onInsufficient, "on-insufficient", "", "what-if: rollback or hold when a step stays short of contexts")
+	fs.Int64Var(&o.seed, "bucket-seed", 0, "what-if: bucketing seed for exposures without a variation")
+	return o
+}
+
+// apply changes p by the flags that were set; errors name the flag.
+func (o *policyOverrides) apply(p engine.Policy) (engine.Policy, error) {
+	ch := o.fs.Changed
+	if ch("alpha") {
+		p.Alpha, p.OverallAlpha = o.alpha, 0
+	}
+	if ch("nstar") {
+		p.NStar = o.nstar
+	}
+	if ch("min-contexts") {
+		p.MinContexts = o.minContexts
+	}
+	if ch("bucket-seed") {
+		p.Seed = o.seed
+	}
+	if ch("check-interval") {
+		d, err := scenarios.ParseDuration(o.checkInterval)
+		if err != nil {
+			return p, usageErrorf("--check-interval: %v", err)
+		}
+		p.CheckInterval = d
+	}
+	if ch("extension") {
+		d, err := scenarios.ParseDuration(o.extension)
+		if err != nil {
+			return p, usageErrorf("--extension: %v", err)
+		}
+		p.Extension = d
+	}
+	if ch("on-insufficient") {
+		switch o.onInsufficient {
+		case "rollback":
+			p.OnInsufficient = engine.RollbackOnInsufficient
+		case "hold":
+			p.OnInsufficient = engine.HoldOnInsufficient
+		default:
+			return p, usageErrorf("--on-insufficient %q: want rollback or hold", o.onInsufficient)
+		}
+	}
+	if ch("schedule") {
+		var steps []schedule.Step
+		for _, part := range strings.Split(o.steps, ",") {
+			pct, dur, ok := strings.Cut(strings.TrimSpace(part), ":")
+			var st schedule.Step
+			if _, err := fmt.Sscanf(pct, "%g", &st.Percent); err != nil || !ok {
+				return p, usageErrorf("--schedule: step %q: want PERCENT:DURATION", part)
+			}
+			d, err := scenarios.ParseDuration(dur)
+			if err != nil {
+				return p, usageErrorf("--schedule: step %q: %v", part, err)
+			}
+			st.Duration = d
+			steps = append(steps, st)
+		}
+		p.Steps = steps
+	}
+	if err := p.Validate(); err != nil {
+		return p, usageErrorf("invalid policy after overrides: %v", err)
+	}
+	return p, nil
+}
+
+func init() {
+	register(&command{
+		name:    "replay",
+		summary: "replay Parquet event files through a rollout policy (with what-if overrides)",
+		setup: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
+			events := fs.StringSlice("events", nil, "Parquet event file or directory of parts (repeatable, comma-separated)")
+			rollout := fs.String("rollout", "", "rollout policy: a rollout/scenario YAML file or built-in scenario name (required)")
+			out := fs.String("out", "", "output directory (required)")
+			tolerance := fs.Duration("tolerance", 0, "how far back in time a row may go within a file before it is an error")
+			start := fs.String("start", "", "rollout start (RFC 3339); default: the start recorded in the file, else the first event")
+			quiet := fs.BoolP("quiet", "q", false, "do not print the summary")
+			ov := addOverrides(fs)
+			alerts := addAlertFlags(fs)
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usageErrorf("unexpected arguments %q", args)
+				}
+				if len(*events) == 0 || *rollout == "" || *out == "" {
+					return usageErrorf("--events, --rollout and --out are required")
+				}
+				s, err := scenarios.Load(*rollout)
+				if err != nil {
+					return err
+				}
+				p, err := s.Policy()
+				if err != nil {
+					return err
+				}
+				if p, err = ov.apply(p); err != nil {
+					return err
+				}
+				opts := eventlog.ReadOptions{FlagKey: p.FlagKey, OutOfOrderTolerance: *tolerance}
+				for _, m := range p.Metrics {
+					opts.MetricKeys = append(opts.MetricKeys, m.Key)
+				}
+				rd, err := eventlog.Open(ctx, *events, opts)
+				if err != nil {
+					return err
+				}
+				defer rd.Close()
+				eo := engine.Options{}
+				switch {
+				case *start != "":
+					t, err := time.Parse(time.RFC3339Nano, *start)
+					if err != nil {
+						return usageErrorf("--start: %v", err)
+					}
+					eo.Start = t
+				default:
+					if t, ok := rd.Start(); ok {
+						eo.Start = t
+					}
+				}
+				al, err := alerts.setup(ctx, fs, e, false)
+				if err != nil {
+					return err
+				}
+				defer al.close()
+				eo.Notifier = al.notifier
+				r, err := engine.NewRollout(p, eo)
+				if err != nil {
+					return err
+				}
+				res, err := r.Feed(ctx, rd, time.Time{})
+				if err != nil {
+					return err
+				}
+				st := rd.Stats()
+				title := fmt.Sprintf("replay of %s (%d rows, %d events kept; %d other-flag exposures and %d unknown-metric events skipped) with policy %s",
+					strings.Join(rd.Files(), ", "), st.Rows, st.Events, st.SkippedOtherFlag, st.SkippedUnknownMetric, s.Source)
+				return writeRollout(e, *out, res, title, al, *quiet)
+			}
+		},
+	})
+}
