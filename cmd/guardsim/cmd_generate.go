@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -13,13 +14,20 @@ import (
 	"github.com/guardsim/guardsim/sim/eventlog"
 )
 
+// eventWriter is what generate writes events with (Parquet or CSV).
+type eventWriter interface {
+	Write(ev engine.Event) error
+	Count() int64
+	Close() error
+}
+
 func init() {
 	register(&command{
 		name:    "generate",
 		summary: "write a scenario's synthetic event stream to a Parquet file",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 			scenario := fs.String("scenario", scenarios.Default, "built-in scenario name or scenario YAML file")
-			out := fs.String("out", "events.parquet", "Parquet file to write")
+			out := fs.String("out", "events.parquet", "file to write: Parquet, or CSV when the name ends in .csv")
 			seed := fs.Uint64("seed", 0, "override the scenario's seed")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
@@ -43,7 +51,12 @@ func init() {
 					return err
 				}
 				defer f.Abort()
-				w, err := eventlog.NewWriter(f, meta)
+				var w eventWriter
+				if strings.HasSuffix(strings.ToLower(*out), ".csv") {
+					w, err = eventlog.NewCSVWriter(f, meta)
+				} else {
+					w, err = eventlog.NewWriter(f, meta)
+				}
 				if err != nil {
 					return err
 				}
@@ -67,8 +80,14 @@ func init() {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "wrote %d events of scenario %s (seed %d, bucketing seed %d) to %s\n", w.Count(), s.Name, s.Seed, p.Seed, *out)
-				fmt.Fprintf(e.stdout, "replay it with: guardsim replay --events %s --rollout %s --out DIR\n", *out, s.Source)
-				_ = res
+				fmt.Fprintf(e.stdout, "the rollout in this stream ended %s", res.Outcome.Status)
+				if res.Outcome.Reason != "" {
+					fmt.Fprintf(e.stdout, " (%s)", res.Outcome.Reason)
+				}
+				fmt.Fprintln(e.stdout)
+				if _, isCSV := w.(*eventlog.CSVWriter); !isCSV {
+					fmt.Fprintf(e.stdout, "replay it with: guardsim replay --events %s --rollout %s --out DIR\n", *out, strings.TrimPrefix(s.Source, "builtin:"))
+				}
 				return nil
 			}
 		},
