@@ -51,7 +51,7 @@ notebooks: build
 docs-images: build
 	./$(BIN) run --scenario latency-regression --out $(OUT)/docs-run --quiet
 	cp $(OUT)/docs-run/charts/latency_ms.png docs/images/difference-chart.png
-	./$(BIN) sweep --scenario latency-regression --grid 'alpha=0.01,0.05;nstar=1000,5000;effect=0,2,4,6,8' --reps 2000 --out $(OUT)/docs-sweep --quiet
+	./$(BIN) sweep --scenario latency-regression --grid 'alpha=0.01,0.05;nstar=1000,5000;effect=0,1,2,3,4,6' --reps 2000 --out $(OUT)/docs-sweep --quiet
 	cp $(OUT)/docs-sweep/power.png docs/images/power-curve.png
 
 clean:
