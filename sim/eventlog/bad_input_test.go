@@ -134,9 +134,9 @@ func TestBadInput(t *testing.T) {
 		}, atOpen: true, want: "column context_key: is repeated"},
 		{name: "group column", write: func(t *testing.T, p string) {
 			type r struct {
-				Time       int64  `parquet:"time,timestamp(nanosecond)"`
+				Time       int64              `parquet:"time,timestamp(nanosecond)"`
 				Kind       struct{ A string } `parquet:"kind"`
-				ContextKey string `parquet:"context_key"`
+				ContextKey string             `parquet:"context_key"`
 			}
 			writeRows(t, p, []r{{Time: t0, ContextKey: "a"}})
 		}, atOpen: true, want: "column kind: is a group"},

@@ -286,6 +286,13 @@ func (d *fileDecoder) nextRowGroup() (bool, error) {
 		if n == 0 {
 			continue
 		}
+		if err := d.checkRowGroup(d.rg, n); err != nil {
+			var ce *columnErr
+			if errors.As(err, &ce) {
+				return false, &RowError{File: d.path, RowGroup: d.rg, Row: -1, Column: ce.column, Err: ce.err}
+			}
+			return false, &RowError{File: d.path, RowGroup: d.rg, Row: -1, Err: err}
+		}
 		chunks := rg.ColumnChunks()
 		for _, c := range d.cols {
 			if c.leaf >= len(chunks) {

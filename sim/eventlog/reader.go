@@ -214,6 +214,9 @@ func openFile(path string, opts *ReadOptions, batch int) (_ *fileSource, err err
 	if err := s.dec.bindColumns(); err != nil {
 		return nil, err
 	}
+	if n := pf.NumRows(); n < int64(batch) {
+		batch = int(max(n, 64)) // small files get small buffers
+	}
 	s.dec.init(batch)
 	s.batch = make([]engine.Event, batch)
 	return s, nil
