@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/pagerduty"
 )
 
 // cli runs guardsim with args and returns the exit code, stdout and stderr.
@@ -187,4 +188,27 @@ func TestScenariosCommand(t *testing.T) {
 	code, stdout, _ = cli(t, nil, "scenarios", "--show", "low-traffic")
 	require.Equal(t, 0, code)
 	assert.Contains(t, stdout, "name: low-traffic")
+}
+
+func TestLiveAgainstAnEndpoint(t *testing.T) {
+	m := pdStartMock(t, pagerduty.MockOptions{RateLimitFirst: 1})
+	key := "abcdefabcdefabcdefabcdefabcdef12"
+	getenv := func(k string) string {
+		if k == "PAGERDUTY_ROUTING_KEY" {
+			return key
+		}
+		return ""
+	}
+	dir := filepath.Join(t.TempDir(), "live")
+	// 240 virtual hours at 2e6x real time take well under a second.
+	code, stdout, stderr := cli(t, getenv, "live", "--scenario", "latency-regression", "--speed", "2e6", "--out", dir, "--pagerduty-url", m.URL())
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "live: ")
+	assert.Contains(t, stderr, "rollback")
+	assert.Contains(t, stdout, "ROLLED BACK")
+	assert.NotContains(t, stderr+stdout, key)
+	inc, ok := m.IncidentFor(key, "default:production:new-checkout-service")
+	require.True(t, ok, "the trigger opened an incident despite the first request being rate-limited")
+	assert.Equal(t, pagerduty.IncidentResolved, inc.Status)
+	assert.FileExists(t, filepath.Join(dir, "pagerduty.jsonl"))
 }
