@@ -49,6 +49,7 @@ func TestBadInput(t *testing.T) {
 		want   string // substring after "<path>: "
 		// before is the number of events read before the error (-1: unchecked).
 		before int
+		shared bool // read with SharedKeyStorage
 	}
 	loose := func(mutate func(rows []looseRow), opts ...parquet.WriterOption) func(t *testing.T, p string) {
 		return func(t *testing.T, p string) {
@@ -146,6 +147,8 @@ func TestBadInput(t *testing.T) {
 			want: "row group 0, row 3: column context_key: null value in a required column", before: 3},
 		{name: "empty context key", write: loose(func(r []looseRow) { r[4].ContextKey = strp("") }),
 			want: "row group 0, row 4: column context_key: empty context key", before: 4},
+		{name: "empty context key, shared key storage", write: loose(func(r []looseRow) { r[4].ContextKey = strp("") }, parquet.DefaultEncoding(&parquet.Plain)),
+			shared: true, want: "row group 0, row 4: column context_key: empty context key", before: 4},
 		{name: "null time", write: loose(func(r []looseRow) { r[5].Time = nil }),
 			want: "row group 0, row 5: column time: null value in a required column", before: 5},
 		{name: "null kind", write: loose(func(r []looseRow) { r[0].Kind = nil }),
@@ -229,7 +232,9 @@ func TestBadInput(t *testing.T) {
 			}
 			require.NoError(t, err)
 			require.NoError(t, r.Close())
-			got, _, err := readAll(t, []string{p}, testOpts)
+			o := testOpts
+			o.SharedKeyStorage = c.shared
+			got, _, err := readAll(t, []string{p}, o)
 			require.Error(t, err)
 			t.Log(err)
 			assert.Contains(t, err.Error(), p+": "+c.want)

@@ -3,7 +3,6 @@ package eventlog
 import (
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"math"
 	"os"
 	"strings"
@@ -62,7 +61,6 @@ type fileDecoder struct {
 	// Caches for plain-encoded pages.
 	ckindIntern map[string]string
 	varCache    map[string]engine.Variation
-	keyCache    *keyCache
 	metricIndex map[string]int32
 	flagKey     []byte
 
@@ -246,7 +244,6 @@ func (d *fileDecoder) init(batch int) {
 	d.vals = make([]float64, batch)
 	d.ckindIntern = map[string]string{DefaultContextKind: DefaultContextKind}
 	d.varCache = map[string]engine.Variation{}
-	d.keyCache = newKeyCache()
 	d.metricIndex = make(map[string]int32, len(d.opts.MetricKeys))
 	for i, k := range d.opts.MetricKeys {
 		if _, dup := d.metricIndex[k]; !dup {
@@ -332,7 +329,11 @@ func (d *fileDecoder) decode(evs []engine.Event) (kept, rows int, err error) {
 	fail(d.time, bad, err)
 	bad, err = decodeStrings(d.kind, &d.kindDict, d.mapKind, 0, errNull, d.kinds[:n])
 	fail(d.kind, bad, err)
-	bad, err = decodeStrings(d.ckey, &d.keyDict, d.mapKey, "", errNull, d.keys[:n])
+	if d.opts.SharedKeyStorage {
+		bad, err = d.decodeKeysShared(d.keys[:n])
+	} else {
+		bad, err = decodeStrings(d.ckey, &d.keyDict, d.mapKey, "", errNull, d.keys[:n])
+	}
 	fail(d.ckey, bad, err)
 	if d.ckind != nil {
 		bad, err = decodeStrings(d.ckind, &d.ckindDict, d.mapContextKind, DefaultContextKind, nil, d.ckinds[:n])
@@ -683,7 +684,7 @@ func (d *fileDecoder) mapKey(b []byte) (string, error) {
 	if len(b) == 0 {
 		return "", errors.New("empty context key")
 	}
-	return d.keyCache.get(b), nil
+	return string(b), nil
 }
 
 func (d *fileDecoder) mapContextKind(b []byte) (string, error) {
@@ -737,24 +738,40 @@ func clip(b []byte) string {
 	return string(b)
 }
 
-// keyCache is a small direct-mapped cache of recent context keys, so that
-// repeated keys (an exposure and the metric events that follow it) share one
-// string. Its size is fixed.
-type keyCache struct {
-	seed  maphash.Seed
-	slots [keyCacheSize]string
-}
-
-const keyCacheSize = 1 << 12
-
-func newKeyCache() *keyCache { return &keyCache{seed: maphash.MakeSeed()} }
-
-func (k *keyCache) get(b []byte) string {
-	h := maphash.Bytes(k.seed, b) & (keyCacheSize - 1)
-	if s := k.slots[h]; s == string(b) {
-		return s
+// decodeKeysShared decodes plain context keys with one string allocation
+// per page span; the keys of a span share its memory.
+func (d *fileDecoder) decodeKeysShared(out []string) (int, error) {
+	c := d.ckey
+	i := 0
+	for i < len(out) {
+		k, err := c.span(len(out) - i)
+		if err != nil {
+			return i, err
+		}
+		if c.dict != nil || c.def != nil {
+			// Dictionary pages already share one string per entry; nulls
+			// take the general path.
+			if j, err := decodeStrings(c, &d.keyDict, d.mapKey, "", errNull, out[i:i+k]); err != nil {
+				return i + j, err
+			}
+			i += k
+			continue
+		}
+		base := c.offs[c.vi]
+		all := string(c.data[base:c.offs[c.vi+k]])
+		dst := out[i : i+k]
+		for j := range dst {
+			lo, hi := c.offs[c.vi+j]-base, c.offs[c.vi+j+1]-base
+			if lo == hi {
+				c.vi += j
+				c.row += j
+				return i + j, errors.New("empty context key")
+			}
+			dst[j] = all[lo:hi]
+		}
+		c.vi += k
+		c.row += k
+		i += k
 	}
-	s := string(b)
-	k.slots[h] = s
-	return s
+	return i, nil
 }

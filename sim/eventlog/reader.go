@@ -37,6 +37,11 @@ type ReadOptions struct {
 	// Zero chooses it from the magnitude of the file's first time value
 	// (≥ 1e17 nanoseconds, ≥ 1e14 microseconds, else milliseconds).
 	IntTimeUnit time.Duration
+	// SharedKeyStorage makes the context keys of a page share one string
+	// allocation instead of one each: faster, but a consumer that keeps
+	// one key keeps the whole page's keys alive, so set it only if the
+	// consumer copies (strings.Clone) the keys it retains.
+	SharedKeyStorage bool
 }
 
 // FileStats counts what a Reader did with one file.

@@ -44,6 +44,12 @@ func TestRoundTrip(t *testing.T) {
 			assert.EqualValues(t, tc.n, st.Events)
 			require.Len(t, st.Files, 1)
 			assert.Equal(t, p, st.Files[0].Path)
+
+			shared := testOpts
+			shared.SharedKeyStorage = true
+			got2, _, err := readAll(t, []string{p}, shared)
+			require.NoError(t, err)
+			require.Equal(t, got, got2)
 		})
 	}
 }
