@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/guardsim/guardsim/engine/bucket"
@@ -205,7 +206,8 @@ func (r *Rollout) lookup(key string) int32 {
 		return i
 	}
 	i := int32(len(r.ctxs))
-	r.index[key] = i
+	// The engine keeps its own copy: sources may reuse the key's bytes.
+	r.index[strings.Clone(key)] = i
 	r.ctxs = append(r.ctxs, ctxState{arm: Unassigned, lastNewStep: -1})
 	for range r.pol.Metrics {
 		r.vals = append(r.vals, metricVal{})

@@ -63,7 +63,7 @@ func init() {
 					if p, err = s.Policy(); err != nil {
 						return err
 					}
-					opts := eventlog.ReadOptions{FlagKey: p.FlagKey}
+					opts := eventlog.ReadOptions{FlagKey: p.FlagKey, SharedKeyStorage: true}
 					for _, m := range p.Metrics {
 						opts.MetricKeys = append(opts.MetricKeys, m.Key)
 					}

@@ -132,7 +132,8 @@ func init() {
 				if p, err = ov.apply(p); err != nil {
 					return err
 				}
-				opts := eventlog.ReadOptions{FlagKey: p.FlagKey, OutOfOrderTolerance: *tolerance}
+				// The engine copies the keys it keeps, so the reader may share them.
+				opts := eventlog.ReadOptions{FlagKey: p.FlagKey, OutOfOrderTolerance: *tolerance, SharedKeyStorage: true}
 				for _, m := range p.Metrics {
 					opts.MetricKeys = append(opts.MetricKeys, m.Key)
 				}
