@@ -38,13 +38,14 @@ test-short: vet
 
 # Each fuzz target runs briefly (FUZZTIME) on top of its seed corpus.
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./sim/eventlog
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scenarios
+	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 3s ./sim/eventlog
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 3s ./scenarios
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./engine/... ./sim/... ./reports/... ./pagerduty/...
 
 notebooks: build
+	bash notebooks/install.sh
 	bash notebooks/run.sh
 
 # Regenerates the README's example chart and power curve.

@@ -27,6 +27,7 @@ type ctxState struct {
 	arm         Variation // Unassigned until the first analysed exposure
 	stratum     int16     // step index of the first analysed exposure
 	lastNewStep int16     // last step in which the context was served new
+	seenOutside bool      // served outside the analysis before
 }
 
 // metricVal is one context's running value of one metric.
@@ -68,6 +69,7 @@ type Rollout struct {
 	arms    [NumArms]int
 
 	srm        *stats.SequentialSRM
+	equalSoFar bool // every step so far had control share == percent
 	srmPending [NumArms]float64
 	srmCum     [NumArms]float64
 	srmExp     [NumArms]float64 // expected counts, Σ over steps
@@ -136,6 +138,10 @@ func (r *Rollout) enterStep(i int, t int64) {
 	r.holding = false
 	w := s.Weights()
 	r.weights = w[:]
+	if i == 0 {
+		r.equalSoFar = true
+	}
+	r.equalSoFar = r.equalSoFar && s.Control() == s.Percent
 	share := s.ExpectedNewShare()
 	r.srm.StartStep([]float64{1 - share, share})
 }
@@ -245,13 +251,20 @@ func (r *Rollout) expose(ev *Event) error {
 	}
 	if v == Outside {
 		c.OutsideExposures++
+		st.seenOutside = true
 		return nil
 	}
 	if st.arm == Unassigned {
 		st.arm = v
 		st.stratum = int16(r.step)
 		r.arms[v]++
-		r.srmPending[v]++
+		// The SRM test counts contexts whose arm is a fresh draw from the
+		// step's split: contexts never seen before, and contexts seen only
+		// outside the analysis as long as every step so far had an equal
+		// control share (then both arms' ranges grew alike).
+		if !st.seenOutside || r.equalSoFar {
+			r.srmPending[v]++
+		}
 		// Binary and sum metrics count every exposed context (value 0
 		// until its events arrive); mean metrics only contexts with events.
 		for m, met := range r.pol.Metrics {

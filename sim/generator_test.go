@@ -246,3 +246,32 @@ func TestPacedReleasesOnTheWallClock(t *testing.T) {
 	assert.Equal(t, []string{"a", "b", "c"}, got)
 	assert.Equal(t, []time.Duration{time.Second, time.Second}, slept, "10 virtual seconds at 10x are 1 wall second")
 }
+
+// TestNoFalseSRMWithUnequalControlAndReturningContexts: with a control share
+// different from the new share and contexts that return across steps, an
+// A/A rollout must not see a sample ratio mismatch.
+func TestNoFalseSRMWithUnequalControlAndReturningContexts(t *testing.T) {
+	const seeds = 20
+	mismatches := 0
+	for s := uint64(0); s < seeds; s++ {
+		p := policy()
+		p.Steps = []schedule.Step{
+			{Percent: 5, ControlPercent: 30, Duration: 12 * time.Hour},
+			{Percent: 20, ControlPercent: 30, Duration: 12 * time.Hour},
+			{Percent: 40, ControlPercent: 45, Duration: 12 * time.Hour},
+		}
+		p.NoSRMRollback = true
+		m := model()
+		m.Seed = s
+		m.Horizon = 36 * time.Hour
+		m.Traffic.Population = 3000
+		res, _ := collect(t, p, m)
+		for _, c := range res.Timeline {
+			if c.SRM.Mismatch {
+				mismatches++
+				break
+			}
+		}
+	}
+	assert.LessOrEqual(t, mismatches, 1, "SRM flagged in %d of %d A/A rollouts", mismatches, seeds)
+}
