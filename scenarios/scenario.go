@@ -171,6 +171,17 @@ func ParseDuration(s string) (time.Duration, error) {
 
 // Parse parses a scenario from YAML; name is used in error messages.
 func Parse(data []byte, name string) (*Scenario, error) {
+	return parse(data, name, false)
+}
+
+// ParseRollout parses a rollout file: the same format as a scenario, of
+// which only the name, rollout and metric definitions are needed and
+// checked (the simulation fields may be absent).
+func ParseRollout(data []byte, name string) (*Scenario, error) {
+	return parse(data, name, true)
+}
+
+func parse(data []byte, name string, rolloutOnly bool) (*Scenario, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var s Scenario
@@ -182,7 +193,11 @@ func Parse(data []byte, name string) (*Scenario, error) {
 		return nil, fmt.Errorf("%s: line %d: more than one YAML document", name, extra.Line)
 	}
 	s.Source = name
-	if err := s.Validate(); err != nil {
+	validate := s.Validate
+	if rolloutOnly {
+		validate = s.ValidateRollout
+	}
+	if err := validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return &s, nil
@@ -190,11 +205,21 @@ func Parse(data []byte, name string) (*Scenario, error) {
 
 // Load loads a scenario by file path or built-in name.
 func Load(nameOrPath string) (*Scenario, error) {
+	return load(nameOrPath, Parse)
+}
+
+// LoadRollout loads a rollout file (or a scenario, file or built-in name,
+// whose rollout and metrics are used) for replay.
+func LoadRollout(nameOrPath string) (*Scenario, error) {
+	return load(nameOrPath, ParseRollout)
+}
+
+func load(nameOrPath string, parse func([]byte, string) (*Scenario, error)) (*Scenario, error) {
 	if nameOrPath == "" {
 		nameOrPath = Default
 	}
 	if data, err := os.ReadFile(nameOrPath); err == nil {
-		return Parse(data, nameOrPath)
+		return parse(data, nameOrPath)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}
@@ -205,7 +230,7 @@ func Load(nameOrPath string) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unknown scenario %q: not a file and not a built-in (built-ins: %s)", nameOrPath, strings.Join(Names(), ", "))
 	}
-	return Parse(data, "builtin:"+nameOrPath)
+	return parse(data, "builtin:"+nameOrPath)
 }
 
 // Names lists the built-in scenarios.
@@ -243,6 +268,19 @@ func (s *Scenario) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ValidateRollout checks only what a replay needs: the rollout policy and
+// the metric definitions.
+func (s *Scenario) ValidateRollout() error {
+	p, err := s.Policy()
+	if err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("rollout: %w", err)
+	}
+	return nil
 }
 
 // BucketSeed is the rollout's bucketing seed: rollout.seed if set,

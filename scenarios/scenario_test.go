@@ -200,3 +200,22 @@ func FuzzParse(f *testing.F) {
 		require.NoError(t, m.Validate())
 	})
 }
+
+func TestRolloutFileNeedsNoSimulation(t *testing.T) {
+	y := "name: checkout\nrollout:\n  flag_key: new-checkout\n  alpha: 0.01\nmetrics:\n  - {key: latency_ms, kind: numeric, direction: lower_is_better}\n"
+	path := filepath.Join(t.TempDir(), "rollout.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(y), 0o644))
+	_, err := Load(path)
+	assert.ErrorContains(t, err, "rate_per_hour", "as a scenario it lacks traffic")
+	s, err := LoadRollout(path)
+	require.NoError(t, err)
+	p, err := s.Policy()
+	require.NoError(t, err)
+	assert.Equal(t, "new-checkout", p.FlagKey)
+	assert.Equal(t, 0.01, p.Alpha)
+	_, err = ParseRollout([]byte("name: x\nrollout:\n  alpha: 2\nmetrics:\n  - {key: m, kind: binary, direction: up}\n"), "r.yaml")
+	assert.ErrorContains(t, err, "r.yaml")
+	s, err = LoadRollout("latency-regression")
+	require.NoError(t, err, "a built-in scenario is a rollout file too")
+	assert.Equal(t, "latency-regression", s.Name)
+}

@@ -56,7 +56,7 @@ func init() {
 					if *rollout == "" || *scenario != "" {
 						return usageErrorf("--events needs --rollout and excludes --scenario")
 					}
-					s, err := scenarios.Load(*rollout)
+					s, err := scenarios.LoadRollout(*rollout)
 					if err != nil {
 						return err
 					}

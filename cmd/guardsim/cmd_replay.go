@@ -121,7 +121,7 @@ func init() {
 				if len(*events) == 0 || *rollout == "" || *out == "" {
 					return usageErrorf("--events, --rollout and --out are required")
 				}
-				s, err := scenarios.Load(*rollout)
+				s, err := scenarios.LoadRollout(*rollout)
 				if err != nil {
 					return err
 				}
