@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/guardsim/guardsim/engine/stats"
@@ -175,7 +176,7 @@ func (r *Rollout) metricCheck(m int, met Metric) MetricCheck {
 	hw := stats.HalfWidthOneSided(d.S2(), d.N, r.rho, r.alpha)
 	mc.Ready = true
 	mc.Estimate = d.Estimate
-	mc.StdErr = sqrt(d.V)
+	mc.StdErr = math.Sqrt(d.V)
 	mc.Lower, mc.Upper = d.Estimate-hw, d.Estimate+hw
 	harm := d.Estimate
 	if met.Direction == HigherIsBetter {

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"time"
 )
-
-func sqrt(x float64) float64 { return math.Sqrt(x) }
 
 // BatchSize is the number of events Feed reads from a source at a time.
 const BatchSize = 4096

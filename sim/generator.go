@@ -188,8 +188,8 @@ func (g *Generator) arrive(t int64, ev *engine.Event) bool {
 	default:
 		served = engine.Original
 	}
+	g.served++
 	if served == engine.Outside && g.m.AnalysedOnly {
-		g.served++
 		return false
 	}
 	logged := served
@@ -203,7 +203,6 @@ func (g *Generator) arrive(t int64, ev *engine.Event) bool {
 			logged = engine.New
 		}
 	}
-	g.served++
 	for mi := range g.m.Metrics {
 		g.schedule(t, i, key, mi, served)
 	}
