@@ -22,7 +22,6 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 	r.srmPending = [NumArms]float64{}
 
 	c := r.snapshot(t)
-	c.Decision = DecisionContinue
 	stepEnded := t >= r.stepEnd
 
 	// Regressions, in metric order; one with auto-rollback wins over one without.
@@ -35,40 +34,40 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 		}
 	}
 
+	short := ""
+	if stepEnded {
+		short = r.shortfall()
+	}
+	c.Decision, c.Reason = Decide(CheckState{
+		SRMMismatch:  c.SRM.Mismatch,
+		SRMRollback:  !r.pol.NoSRMRollback,
+		Regressed:    regressed >= 0,
+		AutoRollback: regressed >= 0 && !r.pol.Metrics[regressed].NoAutoRollback,
+		StepEnded:    stepEnded,
+		Short:        short != "",
+		LastStep:     r.step == r.nsteps-1,
+		Extended:     r.extended,
+		Hold:         r.pol.OnInsufficient == HoldOnInsufficient,
+	})
 	switch {
-	case c.SRM.Mismatch && !r.pol.NoSRMRollback:
-		c.Decision, c.Reason = DecisionRollback, ReasonSRM
+	case c.Reason == ReasonSRM:
 		c.Note = fmt.Sprintf("sample ratio mismatch: sequential p = %.3g ≤ %g (new %d, original %d)",
 			c.SRM.PValue, r.pol.SRMAlpha, c.Contexts[New], c.Contexts[Original])
-	case regressed >= 0:
+	case c.Reason == ReasonRegression:
 		mc := c.Metrics[regressed]
-		c.Reason, c.Metric = ReasonRegression, mc.Key
+		c.Metric = mc.Key
 		c.Note = fmt.Sprintf("regression on %s: difference %.4g, interval [%.4g, %.4g], p = %.3g",
 			mc.Key, mc.Estimate, mc.Lower, mc.Upper, mc.PValue)
-		if r.pol.Metrics[regressed].NoAutoRollback {
-			c.Decision = DecisionHalt
-		} else {
-			c.Decision = DecisionRollback
-		}
-	case stepEnded:
-		short := r.shortfall()
-		switch {
-		case short == "" && r.step == r.nsteps-1:
-			c.Decision = DecisionComplete
-			c.Note = "last step passed; rolled forward to 100%"
-		case short == "":
-			c.Decision = DecisionAdvance
-			c.Note = fmt.Sprintf("step %d starts at %g%%", r.step+2, r.pol.Steps[r.step+1].Percent)
-		case !r.extended:
-			c.Decision = DecisionExtend
-			c.Note = "minimum not met (" + short + "); step extended once"
-		case r.pol.OnInsufficient == HoldOnInsufficient:
-			c.Decision = DecisionHold
-			c.Note = "minimum not met (" + short + "); holding"
-		default:
-			c.Decision, c.Reason = DecisionRollback, ReasonInsufficientSample
-			c.Note = "minimum not met after the extension (" + short + ")"
-		}
+	case c.Decision == DecisionComplete:
+		c.Note = "last step passed; rolled forward to 100%"
+	case c.Decision == DecisionAdvance:
+		c.Note = fmt.Sprintf("step %d starts at %g%%", r.step+2, r.pol.Steps[r.step+1].Percent)
+	case c.Decision == DecisionExtend:
+		c.Note = "minimum not met (" + short + "); step extended once"
+	case c.Decision == DecisionHold:
+		c.Note = "minimum not met (" + short + "); holding"
+	case c.Reason == ReasonInsufficientSample:
+		c.Note = "minimum not met after the extension (" + short + ")"
 	}
 
 	// Apply the decision.
@@ -77,28 +76,24 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 		r.enterStep(r.step+1, t)
 	case DecisionExtend:
 		r.extended = true
-		ext := r.pol.Extension
-		if ext == 0 {
-			ext = r.pol.Steps[r.step].Duration
-		}
-		r.stepEnd = t + int64(ext)
+		r.stepEnd = t + int64(r.pol.ExtensionLength(r.step))
 	case DecisionHold:
 		r.holding = true
 		r.stepEnd = t + int64(r.pol.CheckInterval)
 	case DecisionComplete:
-		r.finish(t, StatusCompleted, ReasonNone, "")
+		r.finish(t, c.Decision.Status(), c.Reason, "")
 		r.outcome.Step, r.outcome.Percent = r.nsteps+1, 100
 	case DecisionRollback:
 		if c.Reason == ReasonRegression {
 			r.alertRegression(ctx, t, c, c.Metric)
 		}
-		r.finish(t, StatusRolledBack, c.Reason, c.Metric)
+		r.finish(t, c.Decision.Status(), c.Reason, c.Metric)
 		if r.triggered {
 			r.alertReverted(ctx, t, c)
 		}
 	case DecisionHalt:
 		r.alertRegression(ctx, t, c, c.Metric)
-		r.finish(t, StatusHalted, c.Reason, c.Metric)
+		r.finish(t, c.Decision.Status(), c.Reason, c.Metric)
 	}
 	r.timeline = append(r.timeline, c)
 

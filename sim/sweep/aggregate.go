@@ -80,7 +80,7 @@ type outcome struct {
 }
 
 type aggStep struct {
-	dur        int64
+	dur, ext   int64   // duration and extension length
 	wNew, wCtl float64 // bucket shares of the arms (weights/100000)
 	theta      [2]float64
 }
@@ -103,14 +103,14 @@ type aggMetric struct {
 
 // aggPlan is everything the aggregate simulator needs for one cell.
 type aggPlan struct {
-	horizon, ci, ext int64
-	steps            []aggStep
-	hold             bool
-	minContexts      int64
-	minPerArm        float64
-	alpha, rho       float64
-	srmAlpha, srmK   float64
-	srmRollback      bool
+	horizon, ci    int64
+	steps          []aggStep
+	hold           bool
+	minContexts    int64
+	minPerArm      float64
+	alpha, rho     float64
+	srmAlpha, srmK float64
+	srmRollback    bool
 
 	// Traffic: expected arrivals per hour, daily amplitude and the phase
 	// (radians) of the start.
@@ -137,7 +137,6 @@ func newAggPlan(p engine.Policy, m sim.Model) (*aggPlan, error) {
 	pl := &aggPlan{
 		horizon:     int64(m.Horizon),
 		ci:          int64(p.CheckInterval),
-		ext:         int64(p.Extension),
 		hold:        p.OnInsufficient == engine.HoldOnInsufficient,
 		minContexts: int64(p.MinContexts),
 		minPerArm:   float64(p.MinPerArm),
@@ -158,11 +157,12 @@ func newAggPlan(p engine.Policy, m sim.Model) (*aggPlan, error) {
 	startHour := math.Mod(float64(m.Start.UnixNano())/3.6e12, 24)
 	pl.phase0 = 2 * math.Pi * (startHour - m.Traffic.PeakHour) / 24
 	pl.sin0 = math.Sin(pl.phase0)
-	for _, st := range p.Steps {
+	for i, st := range p.Steps {
 		w := st.Weights()
 		share := st.ExpectedNewShare()
 		pl.steps = append(pl.steps, aggStep{
 			dur:   int64(st.Duration),
+			ext:   int64(p.ExtensionLength(i)),
 			wNew:  float64(w[0]) / 100000,
 			wCtl:  float64(w[2]) / 100000,
 			theta: [2]float64{1 - share, share},
@@ -318,7 +318,6 @@ func (s *aggSim) run(pl *aggPlan, seed uint64) outcome {
 		// Evaluate at te, as engine.Rollout.evaluate does.
 		s.srm.Observe(st.pending[:])
 		st.pending = [2]float64{}
-		mismatch := s.srm.PValue() <= pl.srmAlpha
 		regressed, auto := false, false
 		for m := range pl.metrics {
 			if s.regressed(pl, m) {
@@ -328,36 +327,32 @@ func (s *aggSim) run(pl *aggPlan, seed uint64) outcome {
 				}
 			}
 		}
-		switch {
-		case mismatch && pl.srmRollback:
-			return outcome{elapsed: te, newContexts: st.arms[1], status: stRolledBack, reason: rsSRM}
-		case regressed && auto:
-			return outcome{elapsed: te, newContexts: st.arms[1], status: stRolledBack, reason: rsRegression}
-		case regressed:
-			return outcome{elapsed: te, newContexts: st.arms[1], status: stHalted, reason: rsRegression}
-		case te >= stepEnd:
-			short := s.short(pl, &st, step)
-			switch {
-			case !short && step == last:
-				return outcome{elapsed: te, newContexts: st.arms[1], status: stCompleted}
-			case !short:
-				step++
-				stepEnd = te + pl.steps[step].dur
-				extended = false
-				st.stepNew = 0
-				s.srm.StartStep(pl.steps[step].theta[:])
-			case !extended:
-				extended = true
-				ext := pl.ext
-				if ext == 0 {
-					ext = pl.steps[step].dur
-				}
-				stepEnd = te + ext
-			case pl.hold:
-				stepEnd = te + pl.ci
-			default:
-				return outcome{elapsed: te, newContexts: st.arms[1], status: stRolledBack, reason: rsInsufficient}
-			}
+		stepEnded := te >= stepEnd
+		decision, reason := engine.Decide(engine.CheckState{
+			SRMMismatch:  s.srm.PValue() <= pl.srmAlpha,
+			SRMRollback:  pl.srmRollback,
+			Regressed:    regressed,
+			AutoRollback: auto,
+			StepEnded:    stepEnded,
+			Short:        stepEnded && s.short(pl, &st, step),
+			LastStep:     step == last,
+			Extended:     extended,
+			Hold:         pl.hold,
+		})
+		switch decision {
+		case engine.DecisionRollback, engine.DecisionHalt, engine.DecisionComplete:
+			return outcome{elapsed: te, newContexts: st.arms[1], status: statusCode(decision.Status()), reason: reasonCode(reason)}
+		case engine.DecisionAdvance:
+			step++
+			stepEnd = te + pl.steps[step].dur
+			extended = false
+			st.stepNew = 0
+			s.srm.StartStep(pl.steps[step].theta[:])
+		case engine.DecisionExtend:
+			extended = true
+			stepEnd = te + pl.steps[step].ext
+		case engine.DecisionHold:
+			stepEnd = te + pl.ci
 		}
 		for nextCheck <= te {
 			nextCheck += pl.ci

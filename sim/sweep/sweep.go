@@ -265,26 +265,31 @@ func simulateEvent(ctx context.Context, c *cellPlan, seed uint64) (outcome, erro
 }
 
 func fromEngine(o engine.Outcome) outcome {
-	out := outcome{elapsed: int64(o.Elapsed), newContexts: int64(o.NewContexts)}
-	switch o.Status {
+	return outcome{elapsed: int64(o.Elapsed), newContexts: int64(o.NewContexts), status: statusCode(o.Status), reason: reasonCode(o.Reason)}
+}
+
+func statusCode(s engine.Status) uint8 {
+	switch s {
 	case engine.StatusCompleted:
-		out.status = stCompleted
+		return stCompleted
 	case engine.StatusRolledBack:
-		out.status = stRolledBack
+		return stRolledBack
 	case engine.StatusHalted:
-		out.status = stHalted
-	default:
-		out.status = stRunning
+		return stHalted
 	}
-	switch o.Reason {
+	return stRunning
+}
+
+func reasonCode(r engine.Reason) uint8 {
+	switch r {
 	case engine.ReasonRegression:
-		out.reason = rsRegression
+		return rsRegression
 	case engine.ReasonSRM:
-		out.reason = rsSRM
+		return rsSRM
 	case engine.ReasonInsufficientSample:
-		out.reason = rsInsufficient
+		return rsInsufficient
 	}
-	return out
+	return rsNone
 }
 
 // summarise reduces a cell's outcomes (in replication order) to a Cell.

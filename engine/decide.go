@@ -1,0 +1,69 @@
+package engine
+
+import "time"
+
+// CheckState is what the decision rule needs to know at a check. Both the
+// Rollout and the aggregate Monte Carlo simulator (sim/sweep) decide with
+// Decide, so the two fidelities share one rule.
+type CheckState struct {
+	// SRMMismatch: the sequential SRM p-value is at or below the SRM alpha;
+	// SRMRollback: the policy rolls back on it.
+	SRMMismatch, SRMRollback bool
+	// Regressed: some metric regressed; AutoRollback: one of the regressed
+	// metrics has auto-rollback on.
+	Regressed, AutoRollback bool
+	// StepEnded: the check is at or after the end of the step (or of its
+	// extension); Short: the step misses a minimum number of contexts;
+	// LastStep: it is the last monitored step; Extended: its one extension
+	// was used; Hold: the policy holds rather than rolls back when short.
+	StepEnded, Short, LastStep, Extended, Hold bool
+}
+
+// Decide applies the decision order: SRM rollback, then regression
+// (rollback, or halt when no regressed metric has auto-rollback), then, at
+// the end of a step, the minimum contexts: complete or advance, extend once,
+// then hold or roll back.
+func Decide(s CheckState) (Decision, Reason) {
+	switch {
+	case s.SRMMismatch && s.SRMRollback:
+		return DecisionRollback, ReasonSRM
+	case s.Regressed && s.AutoRollback:
+		return DecisionRollback, ReasonRegression
+	case s.Regressed:
+		return DecisionHalt, ReasonRegression
+	case !s.StepEnded:
+		return DecisionContinue, ReasonNone
+	case !s.Short && s.LastStep:
+		return DecisionComplete, ReasonNone
+	case !s.Short:
+		return DecisionAdvance, ReasonNone
+	case !s.Extended:
+		return DecisionExtend, ReasonNone
+	case s.Hold:
+		return DecisionHold, ReasonNone
+	}
+	return DecisionRollback, ReasonInsufficientSample
+}
+
+// ExtensionLength is the length of step i's one extension: the policy's
+// Extension, or the step's own duration when that is zero.
+func (p Policy) ExtensionLength(i int) time.Duration {
+	if p.Extension == 0 {
+		return p.Steps[i].Duration
+	}
+	return p.Extension
+}
+
+// Status is the status a final decision leaves the rollout in (running for
+// the others).
+func (d Decision) Status() Status {
+	switch d {
+	case DecisionComplete:
+		return StatusCompleted
+	case DecisionRollback:
+		return StatusRolledBack
+	case DecisionHalt:
+		return StatusHalted
+	}
+	return StatusRunning
+}
