@@ -1,9 +1,7 @@
-package eventlog_test
+package eventlog
 
 import (
 	"context"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -13,7 +11,6 @@ import (
 	"github.com/guardsim/guardsim/engine"
 	"github.com/guardsim/guardsim/engine/schedule"
 	"github.com/guardsim/guardsim/sim"
-	"github.com/guardsim/guardsim/sim/eventlog"
 )
 
 var (
@@ -52,7 +49,7 @@ func replayFile(b *testing.B) (string, int64, engine.Policy) {
 			return
 		}
 		defer f.Close()
-		w, err := eventlog.NewWriter(f, eventlog.Meta{FlagKey: "bench", MetricKeys: []string{"latency", "conv"}, Start: start})
+		w, err := NewWriter(f, Meta{FlagKey: "bench", MetricKeys: []string{"latency", "conv"}, Start: start})
 		if err != nil {
 			replayErr = err
 			return
@@ -79,8 +76,8 @@ func replayFile(b *testing.B) (string, int64, engine.Policy) {
 	return replayPath, fi.Size(), replayPolicy
 }
 
-func replayOpts() eventlog.ReadOptions {
-	return eventlog.ReadOptions{FlagKey: "bench", MetricKeys: []string{"latency", "conv"}, SharedKeyStorage: true}
+func replayOpts() ReadOptions {
+	return ReadOptions{FlagKey: "bench", MetricKeys: []string{"latency", "conv"}, SharedKeyStorage: true}
 }
 
 // BenchmarkReplay is decode + engine, what `guardsim replay` does; compare
@@ -91,7 +88,7 @@ func BenchmarkReplay(b *testing.B) {
 	var events int64
 	start := time.Now()
 	for b.Loop() {
-		r, err := eventlog.Open(context.Background(), []string{path}, replayOpts())
+		r, err := Open(context.Background(), []string{path}, replayOpts())
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -109,26 +106,5 @@ func BenchmarkReplay(b *testing.B) {
 // BenchmarkReplayDecodeOnly reads the same file without the engine.
 func BenchmarkReplayDecodeOnly(b *testing.B) {
 	path, size, _ := replayFile(b)
-	b.SetBytes(size)
-	buf := make([]engine.Event, engine.BatchSize)
-	var events int64
-	start := time.Now()
-	for b.Loop() {
-		r, err := eventlog.Open(context.Background(), []string{path}, replayOpts())
-		if err != nil {
-			b.Fatal(err)
-		}
-		for {
-			n, err := r.Read(context.Background(), buf)
-			events += int64(n)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-		_ = r.Close()
-	}
-	b.ReportMetric(float64(events)/time.Since(start).Seconds(), "events/s")
+	decodeLoop(b, path, size, replayOpts())
 }
