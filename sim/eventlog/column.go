@@ -227,15 +227,9 @@ func (c *colReader) normaliseDict(d parquet.Dictionary, n int) error {
 		out := grow(&c.bi64, n)
 		switch c.kind {
 		case parquet.Int64:
-			s := dv.Int64()
-			for i, x := range idx {
-				out[i] = s[x]
-			}
+			gather(out, dv.Int64(), idx)
 		case parquet.Int32:
-			s := dv.Int32()
-			for i, x := range idx {
-				out[i] = int64(s[x])
-			}
+			gather(out, dv.Int32(), idx)
 		case parquet.Int96:
 			s := dv.Int96()
 			for i, x := range idx {
@@ -249,25 +243,13 @@ func (c *colReader) normaliseDict(d parquet.Dictionary, n int) error {
 		out := grow(&c.bf64, n)
 		switch c.kind {
 		case parquet.Double:
-			s := dv.Double()
-			for i, x := range idx {
-				out[i] = s[x]
-			}
+			gather(out, dv.Double(), idx)
 		case parquet.Float:
-			s := dv.Float()
-			for i, x := range idx {
-				out[i] = float64(s[x])
-			}
+			gather(out, dv.Float(), idx)
 		case parquet.Int64:
-			s := dv.Int64()
-			for i, x := range idx {
-				out[i] = float64(s[x])
-			}
+			gather(out, dv.Int64(), idx)
 		case parquet.Int32:
-			s := dv.Int32()
-			for i, x := range idx {
-				out[i] = float64(s[x])
-			}
+			gather(out, dv.Int32(), idx)
 		default:
 			return fmt.Errorf("unsupported physical type %s", c.kind)
 		}
@@ -297,4 +279,11 @@ func int96Nanos(v [3]uint32) int64 {
 	nanos := int64(uint64(v[1])<<32 | uint64(v[0]))
 	day := int64(v[2]) - julianUnixEpoch
 	return day*86400e9 + nanos
+}
+
+// gather sets out[i] = D(dict[idx[i]]): dictionary indices to values.
+func gather[D int64 | float64, S int32 | int64 | float32 | float64](out []D, dict []S, idx []int32) {
+	for i, x := range idx {
+		out[i] = D(dict[x])
+	}
 }
