@@ -67,3 +67,13 @@ func (d Decision) Status() Status {
 	}
 	return StatusRunning
 }
+
+// MaxDuration is how long a rollout of the policy can run when it rolls
+// back on insufficient sample: every step with its one extension.
+func (p Policy) MaxDuration() time.Duration {
+	var d time.Duration
+	for i, st := range p.Steps {
+		d += st.Duration + p.ExtensionLength(i)
+	}
+	return d
+}

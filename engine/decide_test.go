@@ -44,6 +44,8 @@ func TestDecide(t *testing.T) {
 func TestExtensionLength(t *testing.T) {
 	p := Policy{Steps: []schedule.Step{{Percent: 1, Duration: 5 * time.Hour}, {Percent: 5, Duration: 7 * time.Hour}}}
 	assert.Equal(t, 7*time.Hour, p.ExtensionLength(1), "default: the step's own duration")
+	assert.Equal(t, 24*time.Hour, p.MaxDuration(), "5h+5h + 7h+7h")
 	p.Extension = 2 * time.Hour
 	assert.Equal(t, 2*time.Hour, p.ExtensionLength(1))
+	assert.Equal(t, 16*time.Hour, p.MaxDuration(), "5h+2h + 7h+2h")
 }

@@ -396,13 +396,7 @@ func (s *Scenario) Model() sim.Model {
 	}
 	if m.Horizon == 0 {
 		if p, err := s.Policy(); err == nil {
-			for _, st := range p.Steps {
-				ext := p.Extension
-				if ext == 0 {
-					ext = st.Duration
-				}
-				m.Horizon += st.Duration + ext
-			}
+			m.Horizon = p.MaxDuration()
 		}
 	}
 	for _, mt := range s.Metrics {

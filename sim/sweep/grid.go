@@ -229,14 +229,7 @@ func apply(base engine.Policy, model sim.Model, metric int, params []Param, reco
 		}
 	}
 	if recomputeHorizon {
-		m.Horizon = 0
-		for _, st := range p.Steps {
-			ext := p.Extension
-			if ext == 0 {
-				ext = st.Duration
-			}
-			m.Horizon += st.Duration + ext
-		}
+		m.Horizon = p.MaxDuration()
 	}
 	if err := p.Validate(); err != nil {
 		return p, m, fmt.Errorf("cell %s: invalid policy: %w", cellName(params), err)
