@@ -194,6 +194,15 @@ func (p Policy) MetricAlpha() float64 {
 	return p.Alpha
 }
 
+// MetricKeys lists the metric keys in order: index i is Event.Metric i.
+func (p Policy) MetricKeys() []string {
+	keys := make([]string, len(p.Metrics))
+	for i, m := range p.Metrics {
+		keys[i] = m.Key
+	}
+	return keys
+}
+
 // MetricIndex returns the index of the metric with the given key.
 func (p Policy) MetricIndex(key string) (int, bool) {
 	for i, m := range p.Metrics {

@@ -42,10 +42,7 @@ func init() {
 					return err
 				}
 				m := s.Model()
-				meta := eventlog.Meta{FlagKey: p.FlagKey, Start: m.Start}
-				for _, mt := range p.Metrics {
-					meta.MetricKeys = append(meta.MetricKeys, mt.Key)
-				}
+				meta := eventlog.Meta{FlagKey: p.FlagKey, MetricKeys: p.MetricKeys(), Start: m.Start}
 				f, err := atomicfile.Create(*out)
 				if err != nil {
 					return err

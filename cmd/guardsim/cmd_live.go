@@ -12,7 +12,6 @@ import (
 	"github.com/guardsim/guardsim/engine"
 	"github.com/guardsim/guardsim/scenarios"
 	"github.com/guardsim/guardsim/sim"
-	"github.com/guardsim/guardsim/sim/eventlog"
 )
 
 func init() {
@@ -63,19 +62,12 @@ func init() {
 					if p, err = s.Policy(); err != nil {
 						return err
 					}
-					opts := eventlog.ReadOptions{FlagKey: p.FlagKey, SharedKeyStorage: true}
-					for _, m := range p.Metrics {
-						opts.MetricKeys = append(opts.MetricKeys, m.Key)
-					}
-					rd, err := eventlog.Open(ctx, *events, opts)
+					rd, eo, err := openEvents(ctx, *events, p, 0)
 					if err != nil {
 						return err
 					}
 					defer rd.Close()
-					eo := engine.Options{Notifier: al.notifier}
-					if t, ok := rd.Start(); ok {
-						eo.Start = t
-					}
+					eo.Notifier = al.notifier
 					if r, err = engine.NewRollout(p, eo); err != nil {
 						return err
 					}

@@ -14,6 +14,27 @@ import (
 	"github.com/guardsim/guardsim/sim/eventlog"
 )
 
+// openEvents opens event files for replaying policy p: exposures of its flag
+// and events of its metrics, the rollout starting where the files record it
+// (else at the first event).
+func openEvents(ctx context.Context, paths []string, p engine.Policy, tolerance time.Duration) (*eventlog.Reader, engine.Options, error) {
+	rd, err := eventlog.Open(ctx, paths, eventlog.ReadOptions{
+		FlagKey:             p.FlagKey,
+		MetricKeys:          p.MetricKeys(),
+		OutOfOrderTolerance: tolerance,
+		// The engine copies the keys it keeps, so the reader may share them.
+		SharedKeyStorage: true,
+	})
+	if err != nil {
+		return nil, engine.Options{}, err
+	}
+	var eo engine.Options
+	if t, ok := rd.Start(); ok {
+		eo.Start = t
+	}
+	return rd, eo, nil
+}
+
 // policyOverrides are the what-if flags of replay and live.
 type policyOverrides struct {
 	alpha, nstar   float64
@@ -132,28 +153,17 @@ func init() {
 				if p, err = ov.apply(p); err != nil {
 					return err
 				}
-				// The engine copies the keys it keeps, so the reader may share them.
-				opts := eventlog.ReadOptions{FlagKey: p.FlagKey, OutOfOrderTolerance: *tolerance, SharedKeyStorage: true}
-				for _, m := range p.Metrics {
-					opts.MetricKeys = append(opts.MetricKeys, m.Key)
-				}
-				rd, err := eventlog.Open(ctx, *events, opts)
+				rd, eo, err := openEvents(ctx, *events, p, *tolerance)
 				if err != nil {
 					return err
 				}
 				defer rd.Close()
-				eo := engine.Options{}
-				switch {
-				case *start != "":
+				if *start != "" {
 					t, err := time.Parse(time.RFC3339Nano, *start)
 					if err != nil {
 						return usageErrorf("--start: %v", err)
 					}
 					eo.Start = t
-				default:
-					if t, ok := rd.Start(); ok {
-						eo.Start = t
-					}
 				}
 				al, err := alerts.setup(ctx, fs, e, false)
 				if err != nil {
