@@ -35,7 +35,6 @@ type Generator struct {
 	keys    []string
 	buckets []float32
 	cur     engine.Allocation
-	served  int64
 }
 
 // NewGenerator returns a generator for the model. bucketSeed is the
@@ -188,7 +187,6 @@ func (g *Generator) arrive(t int64, ev *engine.Event) bool {
 	default:
 		served = engine.Original
 	}
-	g.served++
 	if served == engine.Outside && g.m.AnalysedOnly {
 		return false
 	}
@@ -262,9 +260,6 @@ func (g *Generator) schedule(t int64, i int, key string, mi int, served engine.V
 		push(t+1+int64(g.rng.Float64()*2*float64(mm.Delay)), v+icpt+effect)
 	}
 }
-
-// Served is the number of exposures served so far (including lost ones).
-func (g *Generator) Served() int64 { return g.served }
 
 type pending struct {
 	seq uint64
