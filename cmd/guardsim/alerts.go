@@ -23,11 +23,13 @@ type alertFlags struct {
 	pd          *pagerduty.FlagValues
 	noAlerts    bool
 	maxAttempts int
+	linkURL     string
 }
 
 func addAlertFlags(fs *pflag.FlagSet) *alertFlags {
 	a := &alertFlags{pd: pagerduty.RegisterFlags(fs)}
 	fs.BoolVar(&a.noAlerts, "no-alerts", false, "send no alerts at all (not even to the in-process mock)")
+	fs.StringVar(&a.linkURL, "link-url", "", "URL sent with each alert as a link back to the rollout (e.g. its dashboard)")
 	fs.IntVar(&a.maxAttempts, "pagerduty-max-attempts", 0, "attempts per alert before it is reported undelivered (default 6, exponential backoff with jitter)")
 	return a
 }
@@ -74,6 +76,7 @@ func (a *alertFlags) setup(ctx context.Context, fs *pflag.FlagSet, e *env, live 
 	cfg.Now = now
 	cfg.Seed = 1
 	cfg.Retry.MaxAttempts = a.maxAttempts
+	cfg.LinkURL = a.linkURL
 	c, err := pagerduty.NewClient(cfg)
 	if err != nil {
 		al.close()

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -201,7 +205,8 @@ func TestLiveAgainstAnEndpoint(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "live")
 	// 240 virtual hours at 2e6x real time take well under a second.
-	code, stdout, stderr := cli(t, getenv, "live", "--scenario", "latency-regression", "--speed", "2e6", "--out", dir, "--pagerduty-url", m.URL())
+	code, stdout, stderr := cli(t, getenv, "live", "--scenario", "latency-regression", "--speed", "2e6", "--out", dir, "--pagerduty-url", m.URL(),
+		"--link-url", "https://flags.example.com/rollouts/new-checkout")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stderr, "live: ")
 	assert.Contains(t, stderr, "rollback")
@@ -211,4 +216,34 @@ func TestLiveAgainstAnEndpoint(t *testing.T) {
 	require.True(t, ok, "the trigger opened an incident despite the first request being rate-limited")
 	assert.Equal(t, pagerduty.IncidentResolved, inc.Status)
 	assert.FileExists(t, filepath.Join(dir, "pagerduty.jsonl"))
+}
+
+func TestAlertsCarryTheLinkBackToTheRollout(t *testing.T) {
+	mock := pagerduty.NewMock(pagerduty.MockOptions{})
+	var mu sync.Mutex
+	var bodies []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		mock.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	key := "abcdefabcdefabcdefabcdefabcdef12"
+	getenv := func(k string) string {
+		if k == "PAGERDUTY_ROUTING_KEY" {
+			return key
+		}
+		return ""
+	}
+	link := "https://flags.example.com/rollouts/new-checkout"
+	code, _, stderr := cli(t, getenv, "run", "--out", filepath.Join(t.TempDir(), "o"), "--quiet", "--pagerduty-url", srv.URL, "--link-url", link)
+	require.Equal(t, 0, code, stderr)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, bodies, 2, "trigger and resolve")
+	assert.Contains(t, bodies[0], `"event_action":"trigger"`)
+	assert.Contains(t, bodies[0], link, "the trigger links back to the rollout")
 }
