@@ -51,29 +51,32 @@ func init() {
 				if err != nil {
 					return err
 				}
+				pol, err := s.Policy()
+				if err != nil {
+					return err
+				}
+				cfg := sweep.Config{
+					Name: s.Name, Policy: pol, Model: s.Model(), FixedHorizon: s.Horizon != 0,
+					Reps: *reps, Seed: s.Seed, Fidelity: fid, Workers: *workers, Metric: *metric,
+				}
 				if *metric != "" {
-					if _, err := sweep.DefaultGrid(s, *metric); err != nil {
+					if _, err := sweep.DefaultGrid(cfg); err != nil {
 						return usageErrorf("--metric: %v", err)
 					}
 				}
-				g := *grid
-				if g == "" {
-					if g, err = sweep.DefaultGrid(s, *metric); err != nil {
+				cfg.Grid = *grid
+				if cfg.Grid == "" {
+					if cfg.Grid, err = sweep.DefaultGrid(cfg); err != nil {
 						return err
 					}
-				} else if _, err := sweep.ParseGrid(g); err != nil {
+				} else if _, err := sweep.ParseGrid(cfg.Grid); err != nil {
 					return usageErrorf("--grid: %v", err)
-				}
-				cfg := sweep.Config{
-					Scenario: s, Grid: g, Reps: *reps, Seed: s.Seed, Fidelity: fid,
-					Workers: *workers, Metric: *metric,
 				}
 				if fs.Changed("seed") {
 					cfg.Seed = *seed
 				}
-				if !*quiet {
-					cfg.Progress = e.stderr
-				}
+				bar := newProgress(e, !*quiet, fmt.Sprintf("sweep %s (%s)", s.Name, fid), "rollouts")
+				cfg.Progress = bar.update
 				dir := *out
 				if dir == "" {
 					dir = filepath.Join("out", "sweep-"+s.Name)
@@ -85,11 +88,13 @@ func init() {
 				defer st.Abort()
 				res, err := sweep.Run(ctx, cfg)
 				if err != nil {
+					bar.abort()
 					if errors.Is(err, sweep.ErrGrid) {
 						return usageErrorf("%v", err)
 					}
 					return err
 				}
+				bar.finish()
 				if err := reports.WriteSweep(st.Root(), res); err != nil {
 					return err
 				}

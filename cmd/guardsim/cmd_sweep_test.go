@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -43,5 +45,23 @@ func TestSweepUsageErrors(t *testing.T) {
 		assert.Contains(t, stderr, "guardsim sweep:")
 		_, err := os.Stat(dir)
 		assert.True(t, os.IsNotExist(err), "%v: nothing written", args)
+	}
+}
+
+// TestSweepProgressOnlyOnTerminal: the bar is drawn when stderr is a
+// terminal and never written into a log otherwise.
+func TestSweepProgressOnlyOnTerminal(t *testing.T) {
+	args := []string{"sweep", "--scenario", "aa-no-effect", "--grid", "effect=0", "--reps", "300", "--seed", "5"}
+	for _, tty := range []bool{false, true} {
+		var out, errb bytes.Buffer
+		e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }, stderrTerminal: tty}
+		code := run(context.Background(), append(args, "--out", filepath.Join(t.TempDir(), "s")), e)
+		require.Equal(t, 0, code, errb.String())
+		if tty {
+			assert.Contains(t, errb.String(), "sweep aa-no-effect (aggregate)")
+			assert.Contains(t, errb.String(), "300/300")
+		} else {
+			assert.Empty(t, errb.String(), "no bar frames in a log")
+		}
 	}
 }

@@ -23,6 +23,9 @@ type command struct {
 type env struct {
 	stdout io.Writer
 	stderr io.Writer
+	// stderrTerminal is whether stderr is a terminal (progress bars are
+	// drawn only there).
+	stderrTerminal bool
 	// getenv reads an environment variable (PAGERDUTY_ROUTING_KEY etc.).
 	getenv func(string) string
 }

@@ -7,33 +7,29 @@ import (
 	"strings"
 
 	"github.com/guardsim/guardsim/engine"
-	"github.com/guardsim/guardsim/scenarios"
 )
 
 // defaultEffectMultiples are the default effects in units of the standard
 // error of the final stratified difference.
 var defaultEffectMultiples = []float64{0, 1, 2, 3, 4, 6}
 
-// DefaultGrid is a grid suited to the scenario: alpha 0.01 and 0.05, and
-// effects on the swept metric (metric key, "" for the first) from 0 to
-// about six standard errors of the difference the full schedule would
-// estimate, on the harmful side of the metric's direction.
-func DefaultGrid(s *scenarios.Scenario, metric string) (string, error) {
-	p, err := s.Policy()
-	if err != nil {
-		return "", err
-	}
-	m := s.Model()
+// DefaultGrid is a grid suited to cfg's policy and model (cfg.Grid is
+// ignored): alpha 0.01 and 0.05, and effects on the swept metric
+// (cfg.Metric, "" for the first) from 0 to about six standard errors of the
+// difference the full schedule would estimate, on the harmful side of the
+// metric's direction.
+func DefaultGrid(cfg Config) (string, error) {
+	p, m := cfg.Policy, cfg.Model
 	idx := 0
-	if metric != "" {
-		i, ok := p.MetricIndex(metric)
+	if cfg.Metric != "" {
+		i, ok := p.MetricIndex(cfg.Metric)
 		if !ok {
-			return "", fmt.Errorf("metric %q is not in scenario %s", metric, s.Name)
+			return "", fmt.Errorf("metric %q is not in scenario %s", cfg.Metric, cfg.Name)
 		}
 		idx = i
 	}
 	if len(p.Metrics) == 0 || len(m.Metrics) <= idx {
-		return "", fmt.Errorf("scenario %s has no metrics", s.Name)
+		return "", fmt.Errorf("scenario %s has no metrics", cfg.Name)
 	}
 	// Contexts per arm over the whole schedule (mean rate).
 	var n float64

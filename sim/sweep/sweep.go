@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"runtime"
 	"slices"
@@ -12,11 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/guardsim/guardsim/engine"
 	"github.com/guardsim/guardsim/engine/stats"
-	"github.com/guardsim/guardsim/scenarios"
 	"github.com/guardsim/guardsim/sim"
 )
 
@@ -25,8 +21,17 @@ const DefaultReps = 1000
 
 // Config is a sweep to run.
 type Config struct {
-	// Scenario supplies the base policy and simulation model.
-	Scenario *scenarios.Scenario
+	// Name labels the result (the scenario's name).
+	Name string
+	// Policy is the base policy every cell starts from.
+	Policy engine.Policy
+	// Model is the base simulation model.
+	Model sim.Model
+	// FixedHorizon keeps Model.Horizon in every cell. When false, each
+	// cell's horizon is recomputed to cover every step with its extension
+	// under the cell's policy (as for a scenario without an explicit
+	// horizon, whose default depends on the step durations).
+	FixedHorizon bool
 	// Grid is the parameter grid (see ParseGrid).
 	Grid string
 	// Reps is the number of rollouts per cell (default DefaultReps).
@@ -42,8 +47,11 @@ type Config struct {
 	// Metric is the key of the metric the effect applies to (default: the
 	// scenario's first metric).
 	Metric string
-	// Progress, when non-nil, receives a progress bar.
-	Progress io.Writer
+	// Progress, when non-nil, is called after each batch of rollouts with
+	// the number done so far and the total (cells × reps). Calls are
+	// serialised and done never decreases; it is called with done == total
+	// when the last batch finishes.
+	Progress func(done, total int)
 }
 
 // cellPlan is one grid cell, ready to simulate.
@@ -58,9 +66,6 @@ type cellPlan struct {
 // Run runs the sweep. Cancelling ctx stops the workers and returns the
 // context's error.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
-	if cfg.Scenario == nil {
-		return nil, errors.New("sweep: no scenario")
-	}
 	if cfg.Reps == 0 {
 		cfg.Reps = DefaultReps
 	}
@@ -83,7 +88,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	cells, err := plan(cfg, grid)
 	if err != nil {
-		return nil, fmt.Errorf("sweep: scenario %s: %w", cfg.Scenario.Name, err)
+		return nil, fmt.Errorf("sweep: scenario %s: %w", cfg.Name, err)
 	}
 	outs := make([][]outcome, len(cells))
 	for i := range outs {
@@ -93,7 +98,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("sweep: %w", err)
 	}
 	res := &Result{
-		Scenario: cfg.Scenario.Name,
+		Scenario: cfg.Name,
 		Fidelity: cfg.Fidelity,
 		Seed:     cfg.Seed,
 		Reps:     cfg.Reps,
@@ -108,12 +113,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 // plan builds the policy, model and aggregate plan of every cell.
 func plan(cfg Config, grid Grid) ([]cellPlan, error) {
-	s := cfg.Scenario
-	base, err := s.Policy()
-	if err != nil {
-		return nil, err
-	}
-	model := s.Model()
+	base := cfg.Policy
+	model := cfg.Model
 	metric := 0
 	if cfg.Metric != "" {
 		i, ok := base.MetricIndex(cfg.Metric)
@@ -130,7 +131,7 @@ func plan(cfg Config, grid Grid) ([]cellPlan, error) {
 		return nil, errors.New("the scenario has no metrics")
 	}
 	model.AnalysedOnly = true
-	recompute := s.Horizon == 0
+	recompute := !cfg.FixedHorizon
 	var cells []cellPlan
 	for _, params := range grid.Cells() {
 		p, m, err := apply(base, model, metric, params, recompute)
@@ -175,17 +176,18 @@ func execute(ctx context.Context, cfg Config, cells []cellPlan, outs [][]outcome
 	}
 	perCell := (cfg.Reps + chunk - 1) / chunk
 	total := len(cells) * perCell
-	var bar *progressbar.ProgressBar
-	if cfg.Progress != nil {
-		bar = progressbar.NewOptions64(int64(len(cells)*cfg.Reps),
-			progressbar.OptionSetWriter(cfg.Progress),
-			progressbar.OptionSetDescription(fmt.Sprintf("sweep %s (%s)", cfg.Scenario.Name, cfg.Fidelity)),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("rollouts"),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionOnCompletion(func() { fmt.Fprintln(cfg.Progress) }),
-		)
+	var (
+		progMu   sync.Mutex
+		progDone int
+	)
+	progress := func(n int) {
+		if cfg.Progress == nil {
+			return
+		}
+		progMu.Lock()
+		defer progMu.Unlock()
+		progDone += n
+		cfg.Progress(progDone, len(cells)*cfg.Reps)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -226,9 +228,7 @@ func execute(ctx context.Context, cfg Config, cells []cellPlan, outs [][]outcome
 					}
 					outs[c][i] = o
 				}
-				if bar != nil {
-					_ = bar.Add(hi - lo)
-				}
+				progress(hi - lo)
 			}
 		}()
 	}
@@ -242,13 +242,7 @@ func execute(ctx context.Context, cfg Config, cells []cellPlan, outs [][]outcome
 		}
 		return err
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if bar != nil {
-		_ = bar.Finish()
-	}
-	return nil
+	return ctx.Err()
 }
 
 // simulateEvent runs one event-level rollout of a cell.

@@ -3,7 +3,6 @@ package sweep
 import (
 	"context"
 	"errors"
-	"io"
 	"math"
 	"testing"
 	"time"
@@ -91,10 +90,25 @@ func loadScenario(t testing.TB, name string) *scenarios.Scenario {
 	return s
 }
 
+// scenarioConfig is the sweep configuration of a scenario's policy and model.
+func scenarioConfig(t testing.TB, s *scenarios.Scenario) Config {
+	t.Helper()
+	p, err := s.Policy()
+	require.NoError(t, err)
+	return Config{Name: s.Name, Policy: p, Model: s.Model(), FixedHorizon: s.Horizon != 0}
+}
+
+// loadConfig is scenarioConfig of a built-in scenario or scenario file.
+func loadConfig(t testing.TB, name string) Config {
+	t.Helper()
+	return scenarioConfig(t, loadScenario(t, name))
+}
+
 // TestApply checks that each parameter lands in the policy or the model.
 func TestApply(t *testing.T) {
-	s := loadScenario(t, "latency-regression")
-	cfg := Config{Scenario: s, Metric: "checkout_conversion", Fidelity: Aggregate}
+	base := loadConfig(t, "latency-regression")
+	cfg := base
+	cfg.Metric, cfg.Fidelity = "checkout_conversion", Aggregate
 	g, err := ParseGrid("alpha=0.02;nstar=800;effect=-0.01;min_contexts=7;check_interval=2;step_hours=12;min_per_arm=9")
 	require.NoError(t, err)
 	cells, err := plan(cfg, g)
@@ -116,37 +130,37 @@ func TestApply(t *testing.T) {
 	assert.True(t, c.model.AnalysedOnly)
 	assert.Equal(t, -0.01, c.effect)
 
-	_, err = plan(Config{Scenario: s, Metric: "nope"}, g)
+	cfg.Metric = "nope"
+	_, err = plan(cfg, g)
 	assert.ErrorContains(t, err, `metric "nope" is not in the scenario`)
 	// An effect the model rejects (conversion rate + effect < 0).
 	g2, _ := ParseGrid("effect=-0.5")
-	_, err = plan(Config{Scenario: s, Metric: "checkout_conversion"}, g2)
+	cfg.Metric = "checkout_conversion"
+	_, err = plan(cfg, g2)
 	assert.ErrorContains(t, err, "effect=-0.5")
 }
 
 func TestDefaultGrid(t *testing.T) {
 	for _, name := range scenarios.Names() {
-		s := loadScenario(t, name)
-		spec, err := DefaultGrid(s, "")
+		cfg := loadConfig(t, name)
+		spec, err := DefaultGrid(cfg)
 		require.NoError(t, err, name)
 		g, err := ParseGrid(spec)
 		require.NoError(t, err, "%s: %s", name, spec)
 		require.True(t, g.Has(ParamEffect))
-		_, err = plan(Config{Scenario: s}, g)
+		_, err = plan(cfg, g)
 		require.NoError(t, err, "%s: %s", name, spec)
 	}
-	s := loadScenario(t, "conversion-regression")
-	spec, err := DefaultGrid(s, "")
+	spec, err := DefaultGrid(loadConfig(t, "conversion-regression"))
 	require.NoError(t, err)
 	assert.Contains(t, spec, "effect=0,-", "harmful side of a higher-is-better metric")
 }
 
 func quickConfig(t testing.TB, fid Fidelity, reps, workers int) Config {
-	return Config{
-		Scenario: loadScenario(t, "testdata/fidelity.yaml"),
-		Grid:     "alpha=0.01,0.05;effect=0,5",
-		Reps:     reps, Seed: 42, Fidelity: fid, Workers: workers,
-	}
+	cfg := loadConfig(t, "testdata/fidelity.yaml")
+	cfg.Grid = "alpha=0.01,0.05;effect=0,5"
+	cfg.Reps, cfg.Seed, cfg.Fidelity, cfg.Workers = reps, 42, fid, workers
+	return cfg
 }
 
 // TestDeterminism: the same seed gives the same result for any number of
@@ -162,9 +176,17 @@ func TestDeterminism(t *testing.T) {
 			r1, err := Run(ctx, quickConfig(t, tc.fid, tc.reps, 1))
 			require.NoError(t, err)
 			cfg := quickConfig(t, tc.fid, tc.reps, 2)
-			cfg.Progress = io.Discard
+			var calls, last, total int
+			cfg.Progress = func(done, tot int) {
+				calls++
+				assert.Greater(t, done, last, "progress never goes back")
+				last, total = done, tot
+			}
 			r2, err := Run(ctx, cfg)
 			require.NoError(t, err)
+			assert.Equal(t, 4*tc.reps, total, "total is cells × reps")
+			assert.Equal(t, total, last, "the last call reports every rollout done")
+			assert.Positive(t, calls)
 			r3, err := Run(ctx, quickConfig(t, tc.fid, tc.reps, 3))
 			require.NoError(t, err)
 			assert.Equal(t, r1, r2, "workers 1 vs 2")
@@ -209,7 +231,8 @@ func TestFidelitiesAgree(t *testing.T) {
 		t.Skip("Monte Carlo: 600 event-level rollouts")
 	}
 	ctx := context.Background()
-	base := Config{Scenario: loadScenario(t, "testdata/fidelity.yaml"), Grid: "alpha=0.05;effect=0,5", Seed: 7}
+	base := loadConfig(t, "testdata/fidelity.yaml")
+	base.Grid, base.Seed = "alpha=0.05;effect=0,5", 7
 	ev := base
 	ev.Fidelity, ev.Reps = EventLevel, 300
 	ag := base
@@ -243,7 +266,9 @@ func TestAggregateFPR(t *testing.T) {
 	}
 	s := loadScenario(t, "testdata/fidelity.yaml")
 	s.Metrics = s.Metrics[:1]
-	res, err := Run(context.Background(), Config{Scenario: s, Grid: "alpha=0.01,0.05;effect=0", Reps: 4000, Seed: 11})
+	cfg := scenarioConfig(t, s)
+	cfg.Grid, cfg.Reps, cfg.Seed = "alpha=0.01,0.05;effect=0", 4000, 11
+	res, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
 	for _, c := range res.Cells {
 		checkCell(t, c)
@@ -257,7 +282,9 @@ func TestAggregateFPR(t *testing.T) {
 // TestSRMFault: the aggregate simulator reproduces the srm-fault scenario's
 // rollback on SRM.
 func TestSRMFault(t *testing.T) {
-	res, err := Run(context.Background(), Config{Scenario: loadScenario(t, "srm-fault"), Grid: "effect=0", Reps: 200, Seed: 1})
+	cfg := loadConfig(t, "srm-fault")
+	cfg.Grid, cfg.Reps, cfg.Seed = "effect=0", 200, 1
+	res, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
 	c := res.Cells[0]
 	checkCell(t, c)
@@ -269,7 +296,9 @@ func TestSRMFault(t *testing.T) {
 // TestLowTraffic: the aggregate simulator ends the low-traffic scenario on
 // insufficient sample, as the engine does.
 func TestLowTraffic(t *testing.T) {
-	res, err := Run(context.Background(), Config{Scenario: loadScenario(t, "low-traffic"), Grid: "effect=0;min_contexts=100,0", Reps: 200, Seed: 1})
+	cfg := loadConfig(t, "low-traffic")
+	cfg.Grid, cfg.Reps, cfg.Seed = "effect=0;min_contexts=100,0", 200, 1
+	res, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, res.Cells[0].InsufficientShare, 0.95)
 	assert.Zero(t, res.Cells[1].InsufficientShare, "no minimum, no insufficient sample")

@@ -1,0 +1,248 @@
+package reports
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/guardsim/guardsim/sim/sweep"
+)
+
+// seriesPoint is one point of a plotted series with its Wilson interval.
+type seriesPoint struct{ x, y, lo, hi float64 }
+
+type series struct {
+	label  string
+	points []seriesPoint
+}
+
+// errXYs adapts points to plotter.XYer and plotter.YErrorer.
+type errXYs []seriesPoint
+
+func (e errXYs) Len() int                        { return len(e) }
+func (e errXYs) XY(i int) (float64, float64)     { return e[i].x, e[i].y }
+func (e errXYs) YError(i int) (float64, float64) { return e[i].y - e[i].lo, e[i].hi - e[i].y }
+
+// powerSeries groups the cells with Effect ≥ 0 by policy (only policies
+// with at least one positive effect), sorted by effect.
+func powerSeries(res *sweep.Result) []series {
+	var out []series
+	idx := map[string]int{}
+	hasPos := map[string]bool{}
+	for _, c := range res.Cells {
+		if c.Effect < 0 || math.IsNaN(c.Effect) {
+			continue
+		}
+		if c.Effect > 0 {
+			hasPos[c.Policy] = true
+		}
+		i, ok := idx[c.Policy]
+		if !ok {
+			i = len(out)
+			idx[c.Policy] = i
+			out = append(out, series{label: orDash(c.Policy)})
+		}
+		out[i].points = append(out[i].points, seriesPoint{c.Effect, c.Rate, c.RateLo, c.RateHi})
+	}
+	kept := out[:0]
+	for _, s := range out {
+		pol := s.label
+		if pol == "—" {
+			pol = ""
+		}
+		if hasPos[pol] {
+			slices.SortStableFunc(s.points, func(a, b seriesPoint) int { return cmpFloat(a.x, b.x) })
+			kept = append(kept, s)
+		}
+	}
+	return kept
+}
+
+// fprSeries groups the effect-0 cells by the parameters other than alpha
+// and effect, sorted by alpha.
+func fprSeries(res *sweep.Result) []series {
+	var out []series
+	idx := map[string]int{}
+	for _, c := range res.Cells {
+		if c.Effect != 0 || !(c.Alpha > 0) {
+			continue
+		}
+		var parts []string
+		for _, p := range c.Params {
+			if p.Name != "alpha" && p.Name != "effect" {
+				parts = append(parts, p.Name+"="+strconv.FormatFloat(p.Value, 'g', -1, 64))
+			}
+		}
+		label := strings.Join(parts, " ")
+		if label == "" {
+			label = "false-positive rate"
+		}
+		i, ok := idx[label]
+		if !ok {
+			i = len(out)
+			idx[label] = i
+			out = append(out, series{label: label})
+		}
+		out[i].points = append(out[i].points, seriesPoint{c.Alpha, c.Rate, c.RateLo, c.RateHi})
+	}
+	for _, s := range out {
+		slices.SortStableFunc(s.points, func(a, b seriesPoint) int { return cmpFloat(a.x, b.x) })
+	}
+	return out
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// addSeries draws each series as a line with points and Wilson error bars.
+// Series are dodged horizontally by a small fraction of the x span so their
+// error bars do not hide each other.
+func addSeries(p *plot.Plot, ss []series) error {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range ss {
+		for _, pt := range s.points {
+			lo, hi = math.Min(lo, pt.x), math.Max(hi, pt.x)
+		}
+	}
+	step := 0.006 * (hi - lo)
+	for i, s := range ss {
+		pts := make(errXYs, len(s.points))
+		off := (float64(i) - float64(len(ss)-1)/2) * step
+		for j, pt := range s.points {
+			pt.x += off
+			pts[j] = pt
+		}
+		l, sc, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return err
+		}
+		col := plotutil.Color(i)
+		l.LineStyle = draw.LineStyle{Color: col, Width: vg.Points(1.6)}
+		sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(3), Shape: plotutil.Shape(i)}
+		eb, err := plotter.NewYErrorBars(pts)
+		if err != nil {
+			return err
+		}
+		eb.LineStyle = draw.LineStyle{Color: col, Width: vg.Points(1)}
+		eb.CapWidth = vg.Points(6)
+		p.Add(eb, l, sc)
+		p.Legend.Add(s.label, l, sc)
+	}
+	return nil
+}
+
+// PowerPlot draws power (detection rate) against effect, one line per
+// policy, with Wilson 95% error bars. It returns nil and no error when the
+// sweep has no cell with a positive effect.
+func PowerPlot(res *sweep.Result) (*plot.Plot, error) {
+	ss := powerSeries(res)
+	if len(ss) == 0 {
+		return nil, nil
+	}
+	p := newPlot()
+	p.Title.Text = "Power: detection rate vs effect (Wilson 95% intervals)"
+	if res.Scenario != "" {
+		p.Title.Text += " — " + res.Scenario
+	}
+	p.X.Label.Text = "effect"
+	p.Y.Label.Text = "detection rate (power)"
+	if err := addSeries(p, ss); err != nil {
+		return nil, fmt.Errorf("power plot: %w", err)
+	}
+	p.Y.Min, p.Y.Max = 0, 1.02
+	padX(p)
+	var xs []float64
+	for _, s := range ss {
+		for _, pt := range s.points {
+			xs = append(xs, pt.x)
+		}
+	}
+	p.X.Tick.Marker = valueTicks(xs)
+	p.Y.Tick.Marker = valueTicks([]float64{0, 0.2, 0.4, 0.6, 0.8, 1})
+	p.Legend.Top, p.Legend.Left = false, false
+	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(8), vg.Points(8)
+	return p, nil
+}
+
+// FPRPlot draws the false-positive rate (effect-0 cells) against alpha with
+// the y = alpha diagonal, one series per combination of the other
+// parameters. It returns nil and no error when the sweep has no effect-0
+// cell with a positive alpha.
+func FPRPlot(res *sweep.Result) (*plot.Plot, error) {
+	ss := fprSeries(res)
+	if len(ss) == 0 {
+		return nil, nil
+	}
+	p := newPlot()
+	p.Title.Text = "False-positive rate vs alpha (effect 0, Wilson 95% intervals)"
+	if res.Scenario != "" {
+		p.Title.Text += " — " + res.Scenario
+	}
+	p.X.Label.Text = "alpha (one-sided, per metric)"
+	p.Y.Label.Text = "false-positive rate"
+	var amax, ymax float64
+	for _, s := range ss {
+		for _, pt := range s.points {
+			amax, ymax = math.Max(amax, pt.x), math.Max(ymax, pt.hi)
+		}
+	}
+	diag := plotter.NewFunction(func(x float64) float64 { return x })
+	diag.LineStyle = draw.LineStyle{Color: color.Gray{Y: 0x70}, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(5), vg.Points(4)}}
+	p.Add(diag)
+	p.Legend.Add("y = alpha", diag)
+	if err := addSeries(p, ss); err != nil {
+		return nil, fmt.Errorf("fpr plot: %w", err)
+	}
+	p.X.Min, p.X.Max = 0, amax*1.1
+	p.Y.Min, p.Y.Max = 0, math.Max(amax, ymax)*1.1
+	xs := []float64{0}
+	for _, s := range ss {
+		for _, pt := range s.points {
+			xs = append(xs, pt.x)
+		}
+	}
+	p.X.Tick.Marker = valueTicks(xs)
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs, p.Legend.YOffs = vg.Points(8), -vg.Points(8)
+	return p, nil
+}
+
+// valueTicks labels exactly the given values (deduplicated), which suits
+// grid values such as effects and alphas.
+func valueTicks(vs []float64) plot.ConstantTicks {
+	vs = slices.Clone(vs)
+	slices.Sort(vs)
+	vs = slices.Compact(vs)
+	ticks := make(plot.ConstantTicks, len(vs))
+	for i, v := range vs {
+		ticks[i] = plot.Tick{Value: v, Label: fmtNum(v)}
+	}
+	return ticks
+}
+
+// padX widens the x range by 4% on each side so end points and error bars
+// are not cut.
+func padX(p *plot.Plot) {
+	d := p.X.Max - p.X.Min
+	if d == 0 {
+		d = math.Max(math.Abs(p.X.Max), 1)
+	}
+	p.X.Min -= 0.04 * d
+	p.X.Max += 0.04 * d
+}

@@ -1,0 +1,266 @@
+package reports
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	texttemplate "text/template"
+
+	"gonum.org/v1/plot"
+
+	"github.com/guardsim/guardsim/internal/atomicfile"
+	"github.com/guardsim/guardsim/sim/sweep"
+)
+
+type rateCell struct{ Rate, CI string }
+
+type fprRow struct {
+	Policy, Alpha, Reps, Detections, Rate, CI, Verdict string
+	Bad                                                bool
+}
+
+type powerRow struct {
+	Policy string
+	Cells  []rateCell
+}
+
+type detectRow struct {
+	Policy, Effect, Reps, Detections, Rate, Median, P90, NewContexts, SRM, Insufficient, Completed string
+}
+
+type sweepView struct {
+	Title        string
+	Info         []kv
+	FPR          []fprRow
+	Effects      []string
+	Power        []powerRow
+	Detect       []detectRow
+	Notes        []string
+	PowerPNG     string
+	FPRPNG       string
+	PowerURI     htmltemplate.HTMLAttr
+	FPRURI       htmltemplate.HTMLAttr
+	CSV, Parquet string
+	CSS          htmltemplate.CSS
+}
+
+func fmtCI(lo, hi float64) string { return "[" + fmtRate(lo) + ", " + fmtRate(hi) + "]" }
+
+func buildSweepView(res *sweep.Result) sweepView {
+	v := sweepView{Title: "Sweep report", CSV: SweepCSV, Parquet: SweepParquet}
+	v.Info = []kv{
+		{"Scenario", orDash(res.Scenario)},
+		{"Fidelity", orDash(string(res.Fidelity))},
+		{"Seed", strconv.FormatUint(res.Seed, 10)},
+		{"Replications per cell", fmtInt(res.Reps)},
+		{"Grid", orDash(res.Grid)},
+		{"Cells", fmtInt(len(res.Cells))},
+	}
+	// False-positive rate.
+	for _, c := range res.Cells {
+		if c.Effect != 0 {
+			continue
+		}
+		r := fprRow{Policy: orDash(c.Policy), Alpha: fmtNum(c.Alpha), Reps: fmtInt(c.Reps), Detections: fmtInt(c.Detections),
+			Rate: fmtRate(c.Rate), CI: fmtCI(c.RateLo, c.RateHi), Verdict: "consistent with α"}
+		switch {
+		case c.Alpha > 0 && c.RateLo > c.Alpha:
+			r.Verdict, r.Bad = "exceeds α", true
+		case c.Alpha > 0 && c.RateHi < c.Alpha:
+			r.Verdict = "below α"
+		case !(c.Alpha > 0):
+			r.Verdict = "—"
+		}
+		v.FPR = append(v.FPR, r)
+	}
+	// Power pivot: policies × positive effects.
+	var effects []float64
+	for _, c := range res.Cells {
+		if c.Effect > 0 && !slices.Contains(effects, c.Effect) {
+			effects = append(effects, c.Effect)
+		}
+	}
+	slices.Sort(effects)
+	for _, e := range effects {
+		v.Effects = append(v.Effects, fmtNum(e))
+	}
+	pidx := map[string]int{}
+	for _, c := range res.Cells {
+		if !(c.Effect > 0) {
+			continue
+		}
+		i, ok := pidx[c.Policy]
+		if !ok {
+			i = len(v.Power)
+			pidx[c.Policy] = i
+			v.Power = append(v.Power, powerRow{Policy: orDash(c.Policy), Cells: make([]rateCell, len(effects))})
+		}
+		j := slices.Index(effects, c.Effect)
+		v.Power[i].Cells[j] = rateCell{Rate: fmtRate(c.Rate), CI: fmtCI(c.RateLo, c.RateHi)}
+	}
+	for i := range v.Power {
+		for j := range v.Power[i].Cells {
+			if v.Power[i].Cells[j].Rate == "" {
+				v.Power[i].Cells[j] = rateCell{Rate: "—"}
+			}
+		}
+	}
+	// Time to detection and how rollouts ended.
+	for _, c := range res.Cells {
+		v.Detect = append(v.Detect, detectRow{
+			Policy: orDash(c.Policy), Effect: fmtNum(c.Effect), Reps: fmtInt(c.Reps), Detections: fmtInt(c.Detections), Rate: fmtRate(c.Rate),
+			Median: fmtHours(c.DetectMedian), P90: fmtHours(c.DetectP90), NewContexts: fmtNum(math.Round(c.NewContextsMean)),
+			SRM: fmtRate(c.SRMShare), Insufficient: fmtRate(c.InsufficientShare), Completed: fmtRate(c.CompletedShare),
+		})
+	}
+	if len(v.FPR) == 0 {
+		v.Notes = append(v.Notes, "The grid has no effect-0 cells, so there is no false-positive-rate table or plot.")
+	} else if len(fprSeries(res)) == 0 {
+		v.Notes = append(v.Notes, "The effect-0 cells carry no alpha, so the false-positive rate is not plotted against alpha.")
+	}
+	if len(effects) == 0 {
+		v.Notes = append(v.Notes, "The grid has no cells with a positive effect, so there is no power table or plot.")
+	}
+	return v
+}
+
+var sweepMD = texttemplate.Must(texttemplate.New("sweep.md").Funcs(mdFuncs).Parse(`# {{.Title}}
+
+| | |
+|---|---|
+{{range .Info}}| {{.Key}} | {{cell .Value}} |
+{{end}}
+Data: [{{.CSV}}]({{.CSV}}), [{{.Parquet}}]({{.Parquet}}).
+{{range .Notes}}
+> {{.}}
+{{end}}{{if .FPR}}
+## False-positive rate (effect 0)
+
+| Policy | Alpha | Reps | False positives | Rate | Wilson 95% CI | Verdict |
+|---|---:|---:|---:|---:|---|---|
+{{range .FPR}}| {{cell .Policy}} | {{.Alpha}} | {{.Reps}} | {{.Detections}} | {{.Rate}} | {{.CI}} | {{if .Bad}}**{{.Verdict}}**{{else}}{{.Verdict}}{{end}} |
+{{end}}{{if .FPRPNG}}
+![false-positive rate vs alpha]({{.FPRPNG}})
+{{end}}{{end}}{{if .Power}}
+## Power (detection rate) by effect
+
+| Policy |{{range .Effects}} effect {{.}} |{{end}}
+|---|{{range .Effects}}---:|{{end}}
+{{range .Power}}| {{cell .Policy}} |{{range .Cells}} {{.Rate}}{{if .CI}} {{.CI}}{{end}} |{{end}}
+{{end}}{{if .PowerPNG}}
+![power vs effect]({{.PowerPNG}})
+{{end}}{{end}}
+## Time to detection and how rollouts ended
+
+Times are hours from the start of the rollout over detected rollouts; new contexts is the mean number of contexts served the new variation before rollback.
+
+| Policy | Effect | Reps | Detections | Rate | Median (h) | P90 (h) | New contexts | SRM | Insufficient | Completed |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+{{range .Detect}}| {{cell .Policy}} | {{.Effect}} | {{.Reps}} | {{.Detections}} | {{.Rate}} | {{.Median}} | {{.P90}} | {{.NewContexts}} | {{.SRM}} | {{.Insufficient}} | {{.Completed}} |
+{{end}}`))
+
+var sweepHTML = htmltemplate.Must(htmltemplate.New("sweep.html").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>{{.CSS}}</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+<table>
+{{range .Info}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>
+{{end}}</table>
+<p class="note">Data: {{.CSV}}, {{.Parquet}} (next to this report).</p>
+{{range .Notes}}<p class="note">{{.}}</p>
+{{end}}{{if .FPR}}
+<h2>False-positive rate (effect 0)</h2>
+<table>
+<tr><th>Policy</th><th>Alpha</th><th>Reps</th><th>False positives</th><th>Rate</th><th>Wilson 95% CI</th><th>Verdict</th></tr>
+{{range .FPR}}<tr{{if .Bad}} class="alert"{{end}}><td>{{.Policy}}</td><td class="num">{{.Alpha}}</td><td class="num">{{.Reps}}</td><td class="num">{{.Detections}}</td><td class="num">{{.Rate}}</td><td>{{.CI}}</td><td{{if .Bad}} class="bad"{{end}}>{{.Verdict}}</td></tr>
+{{end}}</table>
+{{if .FPRURI}}<figure><img {{.FPRURI}} alt="false-positive rate vs alpha"></figure>{{end}}
+{{end}}{{if .Power}}
+<h2>Power (detection rate) by effect</h2>
+<table>
+<tr><th>Policy</th>{{range .Effects}}<th>effect {{.}}</th>{{end}}</tr>
+{{range .Power}}<tr><td>{{.Policy}}</td>{{range .Cells}}<td class="num">{{.Rate}}{{if .CI}} {{.CI}}{{end}}</td>{{end}}</tr>
+{{end}}</table>
+{{if .PowerURI}}<figure><img {{.PowerURI}} alt="power vs effect"></figure>{{end}}
+{{end}}
+<h2>Time to detection and how rollouts ended</h2>
+<p class="note">Times are hours from the start of the rollout over detected rollouts; new contexts is the mean number of contexts served the new variation before rollback.</p>
+<table>
+<tr><th>Policy</th><th>Effect</th><th>Reps</th><th>Detections</th><th>Rate</th><th>Median (h)</th><th>P90 (h)</th><th>New contexts</th><th>SRM</th><th>Insufficient</th><th>Completed</th></tr>
+{{range .Detect}}<tr><td>{{.Policy}}</td><td class="num">{{.Effect}}</td><td class="num">{{.Reps}}</td><td class="num">{{.Detections}}</td><td class="num">{{.Rate}}</td><td class="num">{{.Median}}</td><td class="num">{{.P90}}</td><td class="num">{{.NewContexts}}</td><td class="num">{{.SRM}}</td><td class="num">{{.Insufficient}}</td><td class="num">{{.Completed}}</td></tr>
+{{end}}</table>
+</body>
+</html>
+`))
+
+// WriteSweep writes the sweep outputs into dir: sweep.csv, sweep.parquet,
+// power.png and fpr.png (each only when the grid supports it; the report
+// says when a plot is skipped), report.md and a self-contained report.html.
+func WriteSweep(dir string, res *sweep.Result) error {
+	if res == nil {
+		return errors.New("write sweep: nil result")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write sweep: %w", err)
+	}
+	if err := atomicfile.Write(filepath.Join(dir, SweepCSV), func(w io.Writer) error { return EncodeSweepCSV(w, res) }); err != nil {
+		return fmt.Errorf("write sweep: %w", err)
+	}
+	if err := atomicfile.Write(filepath.Join(dir, SweepParquet), func(w io.Writer) error { return EncodeSweepParquet(w, res) }); err != nil {
+		return fmt.Errorf("write sweep: %w", err)
+	}
+	v := buildSweepView(res)
+	for _, pl := range []struct {
+		name string
+		mk   func(*sweep.Result) (*plot.Plot, error)
+		png  *string
+		uri  *htmltemplate.HTMLAttr
+	}{
+		{PowerPNG, PowerPlot, &v.PowerPNG, &v.PowerURI},
+		{FPRPNG, FPRPlot, &v.FPRPNG, &v.FPRURI},
+	} {
+		p, err := pl.mk(res)
+		if err != nil {
+			return fmt.Errorf("write sweep: %w", err)
+		}
+		path := filepath.Join(dir, pl.name)
+		if p == nil {
+			// Do not leave a stale plot from an earlier sweep next to a
+			// report that says it was skipped.
+			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("write sweep: %w", err)
+			}
+			continue
+		}
+		var buf bytes.Buffer
+		if err := writePNG(&buf, p.Draw); err != nil {
+			return fmt.Errorf("write sweep %s: %w", pl.name, err)
+		}
+		if err := atomicfile.WriteFile(path, buf.Bytes()); err != nil {
+			return fmt.Errorf("write sweep: %w", err)
+		}
+		*pl.png = pl.name
+		*pl.uri = imgSrc(buf.Bytes())
+	}
+	if err := writeTemplate(filepath.Join(dir, "report.md"), func(w io.Writer) error { return sweepMD.Execute(w, v) }); err != nil {
+		return fmt.Errorf("write sweep: %w", err)
+	}
+	v.CSS = htmltemplate.CSS(css)
+	if err := writeTemplate(filepath.Join(dir, "report.html"), func(w io.Writer) error { return sweepHTML.Execute(w, v) }); err != nil {
+		return fmt.Errorf("write sweep: %w", err)
+	}
+	return nil
+}
