@@ -457,16 +457,18 @@ func (s *aggSim) group(pl *aggPlan, st *rollState, step int, a int64, n int, arm
 			c := float64(binomial(r, n, mt.rate+eff))
 			mo = stats.BinaryMoments(c, nf)
 		} else {
-			sum := nf*(mt.mu+eff) + math.Sqrt(nf*mt.sigma2)*r.NormFloat64()
+			// Deviations from the metric's mean μ (the moments' shift), so
+			// that a metric at a large offset keeps its variance exact.
+			dev := nf*eff + math.Sqrt(nf*mt.sigma2)*r.NormFloat64()
 			if n == 1 {
-				mo = stats.Moments{N: 1, Sum: sum, SumSq: sum * sum}
+				mo = stats.Moments{N: 1, Shift: mt.mu, Sum: dev, SumSq: dev * dev}
 			} else {
 				var s2 float64
 				if mt.sigma2 > 0 {
 					k := 1 / (2/(nf-1) + mt.kurt/nf)
 					s2 = mt.sigma2 * gamma1(r, k) / k
 				}
-				mo = stats.Moments{N: nf, Sum: sum, SumSq: (nf-1)*s2 + sum*sum/nf}
+				mo = stats.Moments{N: nf, Shift: mt.mu, Sum: dev, SumSq: (nf-1)*s2 + dev*dev/nf}
 			}
 		}
 		str := &s.strata[m][step]
