@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/guardsim/guardsim/engine/stats"
@@ -21,8 +20,8 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 	r.srmCum[New] += r.srmPending[New]
 	r.srmPending = [NumArms]float64{}
 
-	c := r.snapshot(t)
 	stepEnded := t >= r.stepEnd
+	c := r.snapshot(t, stepEnded, false)
 
 	// Regressions, in metric order; one with auto-rollback wins over one without.
 	regressed := -1
@@ -131,7 +130,8 @@ func (r *Rollout) finish(t int64, s Status, reason Reason, metric string) {
 }
 
 // snapshot computes the statistics of a check at time t (decision unset).
-func (r *Rollout) snapshot(t int64) Check {
+// At the start row (start true) the detectors are not consulted.
+func (r *Rollout) snapshot(t int64, stepEnded, start bool) Check {
 	s := r.pol.Steps[r.step]
 	c := Check{
 		Time:            time.Unix(0, t).UTC(),
@@ -144,7 +144,7 @@ func (r *Rollout) snapshot(t int64) Check {
 		Metrics:         make([]MetricCheck, len(r.pol.Metrics)),
 	}
 	for m, met := range r.pol.Metrics {
-		c.Metrics[m] = r.metricCheck(m, met)
+		c.Metrics[m] = r.metricCheck(m, met, t, stepEnded, start)
 	}
 	c.SRM = SRMCheck{PValue: r.srm.PValue(), LogBF: r.srm.LogBF()}
 	c.SRM.ChiSquare, c.SRM.ChiSquareP = stats.ChiSquareGOF(r.srmCum[:], r.srmExp[:])
@@ -152,7 +152,7 @@ func (r *Rollout) snapshot(t int64) Check {
 	return c
 }
 
-func (r *Rollout) metricCheck(m int, met Metric) MetricCheck {
+func (r *Rollout) metricCheck(m int, met Metric, t int64, stepEnded, start bool) MetricCheck {
 	var a, b stats.Moments
 	for _, s := range r.strata[m] {
 		a.Merge(s.A)
@@ -163,30 +163,30 @@ func (r *Rollout) metricCheck(m int, met Metric) MetricCheck {
 		Original: ArmStats{N: int(a.N), Mean: a.Mean(), Var: a.Var()},
 		New:      ArmStats{N: int(b.N), Mean: b.Mean(), Var: b.Var()},
 	}
-	d, ok := stats.Stratify(r.strata[m])
-	if !ok {
-		mc.PValue = r.pmin[m]
+	// The start row is not a check: the detectors have nothing to judge.
+	if start {
+		mc.PValue = 1
 		return mc
 	}
-	hw := stats.HalfWidthOneSided(d.S2(), d.N, r.rho, r.alpha)
-	mc.Ready = true
-	mc.Estimate = d.Estimate
-	mc.StdErr = math.Sqrt(d.V)
-	mc.Lower, mc.Upper = d.Estimate-hw, d.Estimate+hw
-	harm := d.Estimate
-	if met.Direction == HigherIsBetter {
-		harm = -harm
+	v := r.detectors[m].Check(&DetectorInput{
+		Metric:    met,
+		Index:     m,
+		Strata:    r.strata[m],
+		Step:      r.step,
+		StepEnded: stepEnded,
+		LastStep:  r.step == r.nsteps-1,
+		Elapsed:   time.Duration(t - r.start),
+	})
+	mc.Verdict = v.Kind
+	mc.PValue = v.Score
+	mc.Regressed = v.Kind == VerdictRegression
+	if v.Estimated {
+		mc.Ready = true
+		mc.Estimate, mc.StdErr = v.Estimate, v.StdErr
+		mc.Lower, mc.Upper = v.Lower, v.Upper
 	}
-	p := stats.OneSidedPValue(harm, d.S2(), d.N, r.rho)
-	if p < r.pmin[m] {
-		r.pmin[m] = p
-	}
-	mc.PValue = r.pmin[m]
-	enough := d.NA >= float64(r.pol.MinPerArm) && d.NB >= float64(r.pol.MinPerArm)
-	if met.Direction == HigherIsBetter {
-		mc.Regressed = enough && mc.Upper < 0
-	} else {
-		mc.Regressed = enough && mc.Lower > 0
+	if r.customDetector {
+		mc.Detail = &VerdictDetail{Verdict: v.Kind, Score: v.Score, Note: v.Note}
 	}
 	return mc
 }

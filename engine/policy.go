@@ -141,6 +141,19 @@ type Policy struct {
 	NoSRMRollback bool `json:"no_srm_rollback,omitempty"`
 
 	Metrics []Metric `json:"metrics"`
+
+	// Detector makes the per-metric regression detectors (nil:
+	// ConfidenceSequence, the rule described on Alpha, NStar and MinPerArm).
+	Detector DetectorFactory `json:"-"`
+}
+
+// DetectorFactory returns the policy's detector factory (the default
+// ConfidenceSequence when Detector is nil).
+func (p Policy) DetectorFactory() DetectorFactory {
+	if p.Detector == nil {
+		return ConfidenceSequence{}
+	}
+	return p.Detector
 }
 
 // Defaults used by WithDefaults.

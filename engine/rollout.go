@@ -43,8 +43,6 @@ type Rollout struct {
 	notifier Notifier
 	hasher   bucket.Hasher
 	kind     string
-	alpha    float64
-	rho      float64
 	nsteps   int
 
 	startSet bool
@@ -74,9 +72,12 @@ type Rollout struct {
 	srmCum     [NumArms]float64
 	srmExp     [NumArms]float64 // expected counts, Σ over steps
 
-	pmin      []float64
-	triggered bool
-	timeline  []Check
+	detectors []Detector
+	// customDetector: the policy's detector is not the default, so checks
+	// carry its verdict details.
+	customDetector bool
+	triggered      bool
+	timeline       []Check
 }
 
 // NewRollout returns a rollout for the policy (defaults applied and validated).
@@ -91,19 +92,26 @@ func NewRollout(p Policy, opts Options) (*Rollout, error) {
 		notifier: opts.Notifier,
 		hasher:   bucket.ForSeed(p.Seed),
 		kind:     p.ContextKind,
-		alpha:    p.MetricAlpha(),
 		nsteps:   len(p.Steps),
 		status:   StatusRunning,
 		index:    make(map[string]int32),
 		strata:   make([][]stats.Stratum, m),
 		stepNew:  make([]int, len(p.Steps)),
 		srm:      stats.NewSequentialSRM(p.SRMConcentration),
-		pmin:     make([]float64, m),
 	}
-	r.rho = stats.Rho(p.NStar, r.alpha, true)
 	for i := range r.strata {
 		r.strata[i] = make([]stats.Stratum, len(p.Steps))
-		r.pmin[i] = 1
+	}
+	f := p.DetectorFactory()
+	_, def := f.(ConfidenceSequence)
+	r.customDetector = !def
+	r.detectors = make([]Detector, m)
+	for i := range r.detectors {
+		d, err := f.NewDetector(p, i)
+		if err != nil {
+			return nil, fmt.Errorf("detector %s, metric %s: %w", f.Name(), p.Metrics[i].Key, err)
+		}
+		r.detectors[i] = d
 	}
 	if !opts.Start.IsZero() {
 		r.begin(opts.Start.UnixNano())
@@ -124,7 +132,7 @@ func (r *Rollout) begin(t int64) {
 	r.enterStep(0, t)
 	r.nextCheck = t + int64(r.pol.CheckInterval)
 	r.updateNextEval()
-	c := r.snapshot(t)
+	c := r.snapshot(t, false, true)
 	c.Decision = DecisionStart
 	c.Note = fmt.Sprintf("step 1 starts at %g%%", r.pol.Steps[0].Percent)
 	r.timeline = append(r.timeline, c)

@@ -65,8 +65,23 @@ type MetricCheck struct {
 	// PValue is the one-sided always-valid p-value for "no regression"
 	// (running minimum).
 	PValue float64 `json:"p_value"`
-	// Regressed is true when the interval lies entirely on the harmful side.
+	// Regressed is true when the detector's verdict is a regression (for
+	// the default detector: the interval lies entirely on the harmful side).
 	Regressed bool `json:"regressed"`
+	// Verdict is the detector's verdict (not written: Detail carries it for
+	// detectors other than the default).
+	Verdict VerdictKind `json:"-"`
+	// Detail is the verdict, score and explanation of a detector other than
+	// the default ConfidenceSequence (nil for it, which keeps the default
+	// timeline's format).
+	Detail *VerdictDetail `json:"detector,omitempty"`
+}
+
+// VerdictDetail is what a non-default detector said at a check.
+type VerdictDetail struct {
+	Verdict VerdictKind `json:"verdict"`
+	Score   float64     `json:"score"`
+	Note    string      `json:"note"`
 }
 
 // SRMCheck is the sample-ratio-mismatch state at a check.
