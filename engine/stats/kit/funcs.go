@@ -497,9 +497,9 @@ func init() {
 	})
 	register(Func{
 		Name:    "bucket",
-		Doc:     "LaunchDarkly bucketing: the float32 bucket value and 60-bit hash prefix of a context key for a flag key and salt, or a seed.",
+		Doc:     "LaunchDarkly bucketing: the float32 bucket value and the integer bucket (0…99999, exact integer arithmetic) of a context key for a flag key and salt, or a seed.",
 		Params:  []string{"key", "flag_key?", "salt?", "seed?"},
-		Outputs: []string{"bucket", "hash60"},
+		Outputs: []string{"bucket", "bucket_int"},
 		Eval: func(a Args) (map[string]float64, error) {
 			var e errs
 			key := e.str(a, "key", "")
@@ -513,7 +513,7 @@ func init() {
 			} else {
 				h = bucket.ForFlag(e.str(a, "flag_key", ""), e.str(a, "salt", ""))
 			}
-			return map[string]float64{"bucket": float64(h.Value(key)), "hash60": float64(h.Hash60(key))}, e.err
+			return map[string]float64{"bucket": float64(h.Value(key)), "bucket_int": float64(h.IntBucket(key))}, e.err
 		},
 	})
 }
