@@ -150,7 +150,7 @@ func TestMDEAgreesWithSweep(t *testing.T) {
 			d := float64(pl.Steps[steps-1].MDE[0].Absolute)
 			require.False(t, math.IsNaN(d))
 			const reps = 4000
-			res, err := sweep.Run(context.Background(), sweep.Config{Scenario: s, Grid: fmt.Sprintf("effect=%g", d), Reps: reps, Seed: 5, Fidelity: sweep.Aggregate})
+			res, err := sweep.Run(context.Background(), sweep.Config{Name: s.Name, Policy: p, Model: s.Model(), Grid: fmt.Sprintf("effect=%g", d), Reps: reps, Seed: 5, Fidelity: sweep.Aggregate})
 			require.NoError(t, err)
 			t.Logf("MDE %.4g by step %d: detected in %d of %d", d, steps, res.Cells[0].Detections, reps)
 			within(t, "power at the MDE", TargetPower, res.Cells[0].Detections, reps)
