@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path"
 	"sort"
@@ -152,22 +151,9 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 // MarshalYAML implements yaml.Marshaler.
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
-// ParseDuration parses a Go duration or a number of days ("2d").
-func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if strings.HasSuffix(s, "d") {
-		var days float64
-		if _, err := fmt.Sscanf(strings.TrimSuffix(s, "d"), "%g", &days); err != nil || math.IsNaN(days) || math.IsInf(days, 0) {
-			return 0, fmt.Errorf("invalid duration %q", s)
-		}
-		return time.Duration(days * float64(24*time.Hour)), nil
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("invalid duration %q (use e.g. 90m, 36h or 2d)", s)
-	}
-	return v, nil
-}
+// ParseDuration parses a Go duration or a number of days ("2d"); it is
+// schedule.ParseDuration.
+func ParseDuration(s string) (time.Duration, error) { return schedule.ParseDuration(s) }
 
 // Parse parses a scenario from YAML; name is used in error messages.
 func Parse(data []byte, name string) (*Scenario, error) {

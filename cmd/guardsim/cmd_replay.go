@@ -60,64 +60,62 @@ func addOverrides(fs *pflag.FlagSet) *policyOverrides {
 	return o
 }
 
-// apply changes p by the flags that were set; errors name the flag.
-func (o *policyOverrides) apply(p engine.Policy) (engine.Policy, error) {
+// overrides are the what-if flags that were set; errors name the flag.
+func (o *policyOverrides) overrides() (engine.Overrides, error) {
+	var ov engine.Overrides
 	ch := o.fs.Changed
 	if ch("alpha") {
-		p.Alpha, p.OverallAlpha = o.alpha, 0
+		ov.Alpha = &o.alpha
 	}
 	if ch("nstar") {
-		p.NStar = o.nstar
+		ov.NStar = &o.nstar
 	}
 	if ch("min-contexts") {
-		p.MinContexts = o.minContexts
+		ov.MinContexts = &o.minContexts
 	}
 	if ch("bucket-seed") {
-		p.Seed = o.seed
+		ov.Seed = &o.seed
 	}
 	if ch("check-interval") {
-		d, err := scenarios.ParseDuration(o.checkInterval)
+		d, err := schedule.ParseDuration(o.checkInterval)
 		if err != nil {
-			return p, usageErrorf("--check-interval: %v", err)
+			return ov, usageErrorf("--check-interval: %v", err)
 		}
-		p.CheckInterval = d
+		ov.CheckInterval = &d
 	}
 	if ch("extension") {
-		d, err := scenarios.ParseDuration(o.extension)
+		d, err := schedule.ParseDuration(o.extension)
 		if err != nil {
-			return p, usageErrorf("--extension: %v", err)
+			return ov, usageErrorf("--extension: %v", err)
 		}
-		p.Extension = d
+		ov.Extension = &d
 	}
 	if ch("on-insufficient") {
-		switch o.onInsufficient {
-		case "rollback":
-			p.OnInsufficient = engine.RollbackOnInsufficient
-		case "hold":
-			p.OnInsufficient = engine.HoldOnInsufficient
-		default:
-			return p, usageErrorf("--on-insufficient %q: want rollback or hold", o.onInsufficient)
+		a, err := engine.ParseInsufficientAction(o.onInsufficient)
+		if err != nil {
+			return ov, usageErrorf("--on-insufficient %v", err)
 		}
+		ov.OnInsufficient = &a
 	}
 	if ch("schedule") {
-		var steps []schedule.Step
-		for _, part := range strings.Split(o.steps, ",") {
-			pct, dur, ok := strings.Cut(strings.TrimSpace(part), ":")
-			var st schedule.Step
-			if _, err := fmt.Sscanf(pct, "%g", &st.Percent); err != nil || !ok {
-				return p, usageErrorf("--schedule: step %q: want PERCENT:DURATION", part)
-			}
-			d, err := scenarios.ParseDuration(dur)
-			if err != nil {
-				return p, usageErrorf("--schedule: step %q: %v", part, err)
-			}
-			st.Duration = d
-			steps = append(steps, st)
+		steps, err := schedule.Parse(o.steps)
+		if err != nil {
+			return ov, usageErrorf("--schedule: %v", err)
 		}
-		p.Steps = steps
+		ov.Steps = steps
 	}
-	if err := p.Validate(); err != nil {
-		return p, usageErrorf("invalid policy after overrides: %v", err)
+	return ov, nil
+}
+
+// apply changes p by the flags that were set.
+func (o *policyOverrides) apply(p engine.Policy) (engine.Policy, error) {
+	ov, err := o.overrides()
+	if err != nil {
+		return p, err
+	}
+	p, err = ov.Apply(p)
+	if err != nil {
+		return p, usageErrorf("%v", err)
 	}
 	return p, nil
 }
