@@ -172,6 +172,9 @@ func parse(data []byte, name string, rolloutOnly bool) (*Scenario, error) {
 	dec.KnownFields(true)
 	var s Scenario
 	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, friendlyYAMLError(data, err))
+	}
+	if err := checkWholeNumbers(data); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	var extra yaml.Node

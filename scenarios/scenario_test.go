@@ -84,8 +84,8 @@ func TestParseErrors(t *testing.T) {
 		yaml string
 		want string
 	}{
-		{"unknown field has its line", "name: x\nrollout:\n  alpah: 0.05\n", "line 3: field alpah not found"},
-		{"bad duration", "name: x\nrollout:\n  check_interval: 5 minutes\n", "line 3: invalid duration"},
+		{"unknown field has its line", "name: x\nrollout:\n  alpah: 0.05\n", `line 3: unknown field "alpah" in rollout (known fields: project_key,`},
+		{"bad duration", "name: x\nrollout:\n  check_interval: 5 minutes\n", `line 3: rollout.check_interval: invalid duration "5 minutes"`},
 		{"wrong type", "name: x\nseed: abc\n", "line 2"},
 		{"missing name", "rollout: {}\n", "name: required"},
 		{"bad alpha", base + "rollout:\n  alpha: 0.9\n", "rollout: alpha 0.9"},

@@ -140,7 +140,7 @@ func TestErrorsExitNonZeroWithoutOutput(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
 		{"unknown flag", []string{"run", "--bogus"}, 2, "bogus"},
 		{"unknown scenario", []string{"run", "--scenario", "nope", "--out", filepath.Join(tmp, "o1")}, 1, `unknown scenario "nope"`},
-		{"bad scenario field", []string{"run", "--scenario", bad, "--out", filepath.Join(tmp, "o2")}, 1, "line 3: field alhpa not found"},
+		{"bad scenario field", []string{"run", "--scenario", bad, "--out", filepath.Join(tmp, "o2")}, 1, `line 3: unknown field "alhpa" in rollout`},
 		{"replay missing flags", []string{"replay", "--events", notParquet}, 2, "required"},
 		{"replay corrupt parquet", []string{"replay", "--events", notParquet, "--rollout", "aa-no-effect", "--out", filepath.Join(tmp, "o3")}, 1, "junk.parquet"},
 		{"live without a key", []string{"live", "--speed", "1000"}, 2, "PAGERDUTY_ROUTING_KEY"},

@@ -24,11 +24,12 @@ type eventWriter interface {
 func init() {
 	register(&command{
 		name:    "generate",
-		summary: "write a scenario's synthetic event stream to a Parquet file",
+		summary: "write a scenario's synthetic event stream to a Parquet or CSV file",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 			scenario := fs.String("scenario", scenarios.Default, "built-in scenario name or scenario YAML file")
 			out := fs.String("out", "events.parquet", "file to write: Parquet, or CSV when the name ends in .csv")
 			seed := fs.Uint64("seed", 0, "override the scenario's seed")
+			quiet := fs.BoolP("quiet", "q", false, "print nothing on success")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("unexpected arguments %q", args)
@@ -75,6 +76,9 @@ func init() {
 				}
 				if err := f.Commit(); err != nil {
 					return err
+				}
+				if *quiet {
+					return nil
 				}
 				fmt.Fprintf(e.stdout, "wrote %d events of scenario %s (seed %d, bucketing seed %d) to %s\n", w.Count(), s.Name, s.Seed, p.Seed, *out)
 				fmt.Fprintf(e.stdout, "the rollout in this stream ended %s", res.Outcome.Status)

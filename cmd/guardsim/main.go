@@ -19,24 +19,73 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyContext(context.Background())
 	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, stderrTerminal: term.IsTerminal(int(os.Stderr.Fd()))}
 	code := run(ctx, os.Args[1:], e)
 	stop()
 	os.Exit(code)
 }
 
+// interrupted is the cancellation cause of a command stopped by a signal.
+type interrupted struct{ sig os.Signal }
+
+func (i interrupted) Error() string { return "interrupted by " + i.sig.String() }
+
+// exitCode is the conventional shell status of a process ended by the
+// signal: 128 + its number (130 for SIGINT, 143 for SIGTERM).
+func (i interrupted) exitCode() int {
+	if s, ok := i.sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 130
+}
+
+// notifyContext is cancelled, with an interrupted cause, on the first
+// SIGINT or SIGTERM; a second signal kills the process as usual.
+func notifyContext(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case sig := <-ch:
+			cancel(interrupted{sig})
+			signal.Stop(ch)
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); cancel(nil) }
+}
+
 // defaultCommand runs when guardsim is called with no subcommand (or only flags).
 const defaultCommand = "run"
 
 // run dispatches args and returns the process exit code: 0 on success, 1 on
-// a failed command, 2 on a usage error.
+// a failed command, 2 on a usage error, 128+N when stopped by signal N.
 func run(ctx context.Context, args []string, e *env) int {
 	name := defaultCommand
+	explicit := false
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		name, args = args[0], args[1:]
+		name, args, explicit = args[0], args[1:], true
 	}
-	if name == "help" {
+	switch {
+	case name == "help":
+		if len(args) == 0 {
+			usage(e.stdout)
+			return 0
+		}
+		c, ok := commands[args[0]]
+		if !ok || len(args) > 1 {
+			fmt.Fprintf(e.stderr, "guardsim help: unknown command %q\n\n", args[0])
+			usage(e.stderr)
+			return 2
+		}
+		commandUsage(e.stdout, c)
+		return 0
+	case name == "version" || (!explicit && len(args) == 1 && args[0] == "--version"):
+		fmt.Fprintln(e.stdout, versionString())
+		return 0
+	case !explicit && len(args) == 1 && (args[0] == "--help" || args[0] == "-h"):
 		usage(e.stdout)
 		return 0
 	}
@@ -46,30 +95,31 @@ func run(ctx context.Context, args []string, e *env) int {
 		usage(e.stderr)
 		return 2
 	}
-	fs := pflag.NewFlagSet("guardsim "+name, pflag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.SortFlags = false
-	exec := c.setup(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "guardsim %s: %s\n\nUsage: guardsim %s [flags]\n\n%s", name, c.summary, name, fs.FlagUsages())
-	}
+	fs, exec := c.flags(e.stderr)
+	fs.Usage = func() { commandUsage(e.stdout, c) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintf(e.stderr, "guardsim %s: %v\n", name, err)
+		fmt.Fprintf(e.stderr, "guardsim %s: %v\nRun 'guardsim help %s' for its flags.\n", name, err, name)
 		return 2
 	}
-	if err := exec(ctx, e, fs.Args()); err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintf(e.stderr, "guardsim %s: %v\n", name, err)
-			return 2
-		}
-		fmt.Fprintf(e.stderr, "guardsim %s: %v\n", name, err)
-		return 1
+	err := exec(ctx, e, fs.Args())
+	if err == nil {
+		return 0
 	}
-	return 0
+	var sig interrupted
+	if errors.As(context.Cause(ctx), &sig) && ctx.Err() != nil {
+		// One message, whatever the command made of the cancellation.
+		fmt.Fprintf(e.stderr, "guardsim %s: %v; nothing written\n", name, sig)
+		return sig.exitCode()
+	}
+	fmt.Fprintf(e.stderr, "guardsim %s: %v\n", name, err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
 }
 
 // usageError marks an error in how the command was called (exit status 2).
@@ -79,10 +129,24 @@ func usageErrorf(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
 }
 
+// usage lists the commands, one line each, and the default command's flags.
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "guardsim: a workbench for guarded rollouts\n\nUsage: guardsim COMMAND [flags]   (no command: %s)\n\nCommands:\n", defaultCommand)
+	fmt.Fprintf(w, "guardsim: a workbench for guarded rollouts\n\nUsage: guardsim COMMAND [flags]   (no command: %s)\n       guardsim help COMMAND | guardsim COMMAND --help   (a command's flags)\n       guardsim --version\n\n", defaultCommand)
+	commandList(w)
+	fs, _ := commands[defaultCommand].flags(io.Discard)
+	fmt.Fprintf(w, "\nFlags of %s (the default command):\n%s", defaultCommand, fs.FlagUsages())
+}
+
+// commandUsage shows one command's summary, usage and flags.
+func commandUsage(w io.Writer, c *command) {
+	fs, _ := c.flags(io.Discard)
+	fmt.Fprintf(w, "guardsim %s: %s\n\nUsage: guardsim %s [flags]\n\nFlags:\n%s\n", c.name, c.summary, c.name, fs.FlagUsages())
+	commandList(w)
+}
+
+func commandList(w io.Writer) {
+	fmt.Fprintln(w, "Commands:")
 	for _, n := range commandNames() {
 		fmt.Fprintf(w, "  %-16s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintf(w, "\nRun 'guardsim COMMAND --help' for a command's flags.\n")
 }

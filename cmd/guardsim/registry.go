@@ -47,3 +47,12 @@ func commandNames() []string {
 	sort.Strings(names)
 	return names
 }
+
+// flags returns a fresh flag set of the command, writing parse errors to
+// errw, and the function that runs it.
+func (c *command) flags(errw io.Writer) (*pflag.FlagSet, func(context.Context, *env, []string) error) {
+	fs := pflag.NewFlagSet("guardsim "+c.name, pflag.ContinueOnError)
+	fs.SetOutput(errw)
+	fs.SortFlags = false
+	return fs, c.setup(fs)
+}
