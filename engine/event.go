@@ -87,6 +87,13 @@ type Event struct {
 	Variation Variation
 	// Metric is the index of the metric in Policy.Metrics, for metric events.
 	Metric int32
+	// ContextID, when non-zero, is the source's number for the context key,
+	// so that the engine finds the context's state by index instead of
+	// hashing the key. A source that sets it gives each key one ID and each
+	// ID one key throughout the stream; dense numbers (1, 2, 3, … as keys
+	// first appear) work best. Zero means no ID: the engine looks the key
+	// up. Sources may mix both.
+	ContextID uint32
 	// Value is the metric value (1 for a conversion), for metric events.
 	Value float64
 	// ContextKind is the context kind ("" means "user").

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/guardsim/guardsim/engine/bucket"
@@ -59,7 +58,7 @@ type Rollout struct {
 	nextEval  int64
 	weights   []int
 
-	index   map[string]int32
+	ctxIdx  contextTable
 	ctxs    []ctxState
 	vals    []metricVal // len(ctxs) * len(metrics)
 	strata  [][]stats.Stratum
@@ -94,7 +93,6 @@ func NewRollout(p Policy, opts Options) (*Rollout, error) {
 		kind:     p.ContextKind,
 		nsteps:   len(p.Steps),
 		status:   StatusRunning,
-		index:    make(map[string]int32),
 		strata:   make([][]stats.Stratum, m),
 		stepNew:  make([]int, len(p.Steps)),
 		srm:      stats.NewSequentialSRM(p.SRMConcentration),
@@ -215,16 +213,15 @@ func (r *Rollout) Close(ctx context.Context, t time.Time) *Result {
 	return r.Result()
 }
 
-func (r *Rollout) lookup(key string) int32 {
-	if i, ok := r.index[key]; ok {
+// lookup returns the index of ev's context, adding a new one.
+func (r *Rollout) lookup(ev *Event) int32 {
+	if i := r.ctxIdx.lookup(ev); i >= 0 {
 		return i
 	}
-	i := int32(len(r.ctxs))
-	// The engine keeps its own copy: sources may reuse the key's bytes.
-	r.index[strings.Clone(key)] = i
-	r.ctxs = append(r.ctxs, ctxState{arm: Unassigned, lastNewStep: -1})
+	i := r.ctxIdx.add(ev)
+	r.ctxs = appendGrow(r.ctxs, ctxState{arm: Unassigned, lastNewStep: -1})
 	for range r.pol.Metrics {
-		r.vals = append(r.vals, metricVal{})
+		r.vals = appendGrow(r.vals, metricVal{})
 	}
 	return i
 }
@@ -236,7 +233,7 @@ func (r *Rollout) expose(ev *Event) error {
 		c.WrongKind++
 		return nil
 	}
-	i := r.lookup(ev.ContextKey)
+	i := r.lookup(ev)
 	st := &r.ctxs[i]
 	v := ev.Variation
 	switch v {
@@ -309,8 +306,8 @@ func (r *Rollout) metric(ev *Event) error {
 	if math.IsNaN(ev.Value) || math.IsInf(ev.Value, 0) {
 		return fmt.Errorf("metric %q: value %v is not finite", r.pol.Metrics[m].Key, ev.Value)
 	}
-	i, ok := r.index[ev.ContextKey]
-	if !ok {
+	i := r.ctxIdx.lookup(ev)
+	if i < 0 {
 		c.Unattributed++
 		return nil
 	}

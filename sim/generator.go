@@ -210,7 +210,7 @@ func (g *Generator) arrive(t int64, ev *engine.Event) bool {
 	if g.m.OmitVariation {
 		logged = engine.Unassigned
 	}
-	*ev = engine.Event{Time: t, Kind: engine.KindExposure, Variation: logged, ContextKind: g.kind, ContextKey: key}
+	*ev = engine.Event{Time: t, Kind: engine.KindExposure, Variation: logged, ContextID: uint32(i + 1), ContextKind: g.kind, ContextKey: key}
 	return true
 }
 
@@ -235,7 +235,7 @@ func (g *Generator) schedule(t int64, i int, key string, mi int, served engine.V
 			return
 		}
 		g.seq++
-		g.pending.push(pending{seq: g.seq, ev: engine.Event{Time: at, Kind: engine.KindMetric, Metric: int32(mi), Value: v, ContextKind: g.kind, ContextKey: key}})
+		g.pending.push(pending{seq: g.seq, ev: engine.Event{Time: at, Kind: engine.KindMetric, Metric: int32(mi), Value: v, ContextID: uint32(i + 1), ContextKind: g.kind, ContextKey: key}})
 	}
 	if mm.Binary {
 		if g.rng.Float64() < mm.Rate+effect {

@@ -1,0 +1,93 @@
+package engine_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/sim"
+)
+
+// TestContextIDsDoNotChangeResults checks that the ContextID hint only
+// speeds the lookup up: a stream with IDs, without them, with a mix, with
+// IDs too large to index, or with IDs numbered in another order gives the
+// same result, for pre-assigned and engine-bucketed variations.
+func TestContextIDsDoNotChangeResults(t *testing.T) {
+	for _, omit := range []bool{false, true} {
+		p := mcPolicy(3)
+		m := mcModel(3, 4, 2)
+		m.AnalysedOnly = false
+		m.OmitVariation = omit
+		m.Horizon = 50 * time.Hour
+		m.Traffic.Population = 4000
+		var evs []engine.Event
+		_, err := sim.Simulate(context.Background(), p, m, engine.Options{}, func(b []engine.Event) error {
+			evs = append(evs, b...)
+			return nil
+		})
+		require.NoError(t, err)
+		require.NotZero(t, evs[0].ContextID, "the generator numbers its contexts")
+
+		variants := map[string]func(i int, ev *engine.Event){
+			"ids":  func(int, *engine.Event) {},
+			"none": func(_ int, ev *engine.Event) { ev.ContextID = 0 },
+			"mixed": func(i int, ev *engine.Event) {
+				if i%3 == 0 || (i > len(evs)/2 && i%2 == 0) {
+					ev.ContextID = 0
+				}
+			},
+			"huge":     func(_ int, ev *engine.Event) { ev.ContextID += 1 << 31 },
+			"shuffled": func(_ int, ev *engine.Event) { ev.ContextID = ev.ContextID*7919%100003 + 1 },
+		}
+		var want *engine.Result
+		for _, name := range []string{"ids", "none", "mixed", "huge", "shuffled"} {
+			cp := make([]engine.Event, len(evs))
+			copy(cp, evs)
+			for i := range cp {
+				variants[name](i, &cp[i])
+			}
+			res, err := engine.Run(context.Background(), &engine.SliceSource{Events: cp}, p, engine.Options{Start: m.Start}, time.Time{})
+			require.NoError(t, err, name)
+			if want == nil {
+				want = res
+				require.Greater(t, res.Outcome.Counters.Exposures, int64(1000))
+				continue
+			}
+			require.Equal(t, want, res, "omit variation %v, IDs %s", omit, name)
+		}
+	}
+}
+
+// TestContextKeysKept checks that the engine keeps its own copy of every
+// key, long or empty, when later events look the keys up by string.
+func TestContextKeysKept(t *testing.T) {
+	p := basePolicy()
+	long := strings.Repeat("k", 70000)
+	buf := []byte("ctx-a")
+	var s stream
+	// Exposures with IDs and a reused key buffer, then metric events
+	// without IDs (the engine builds its key map from its own copies).
+	for i, k := range []string{long, "", "b"} {
+		s.evs = append(s.evs, engine.Event{Time: at(time.Minute), Kind: engine.KindExposure, Variation: engine.New, ContextID: uint32(i + 1), ContextKey: k})
+	}
+	s.evs = append(s.evs, engine.Event{Time: at(time.Minute), Kind: engine.KindExposure, Variation: engine.Original, ContextID: 9, ContextKey: string(buf)})
+	copy(buf, "xxxxx")
+	for _, k := range []string{long, "", "b", "ctx-a", "xxxxx"} {
+		s.metric(2*time.Minute, k, 0, 5)
+	}
+	r, err := engine.NewRollout(p, engine.Options{Start: t0})
+	require.NoError(t, err)
+	res, err := r.Feed(context.Background(), &engine.SliceSource{Events: s.evs}, t0.Add(time.Hour))
+	require.NoError(t, err)
+	c := res.Outcome.Counters
+	require.EqualValues(t, 5, c.MetricEvents)
+	require.EqualValues(t, 1, c.Unattributed, "only xxxxx was never exposed")
+	require.EqualValues(t, 4, c.Exposures)
+	mc := res.Timeline[len(res.Timeline)-1].Metrics[0]
+	require.Equal(t, 3, mc.New.N, "the long, empty and short keys found their contexts")
+	require.Equal(t, 1, mc.Original.N, "ctx-a kept its key after the source reused the bytes")
+}
