@@ -16,9 +16,13 @@ func BenchmarkEventSweep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	pol, err := s.Policy()
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	res, err := Run(context.Background(), Config{Scenario: s, Grid: "effect=0,12", Reps: b.N, Seed: 1, Fidelity: EventLevel})
+	res, err := Run(context.Background(), Config{Name: s.Name, Policy: pol, Model: s.Model(), Grid: "effect=0,12", Reps: b.N, Seed: 1, Fidelity: EventLevel})
 	if err != nil {
 		b.Fatal(err)
 	}
