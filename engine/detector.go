@@ -73,6 +73,13 @@ type DetectorInput struct {
 	LastStep  bool
 	// Elapsed is the time since the start of the rollout.
 	Elapsed time.Duration
+	// Quantiles holds a percentile metric's event values per step, one
+	// sample per arm; nil for other kinds. Ratios holds a ratio metric's
+	// per-step, per-arm ratio moments; nil for other kinds. (Strata then
+	// hold the per-context mean value, or the contexts' zero placeholders,
+	// for minimum-context rules.) The detector must not modify them.
+	Quantiles []stats.QuantileStratum
+	Ratios    []stats.RatioStratum
 }
 
 // Detector judges one metric of one rollout at each check. It keeps its own
@@ -105,15 +112,21 @@ func (ConfidenceSequence) Name() string { return "confidence-sequence" }
 // NewDetector implements DetectorFactory.
 func (ConfidenceSequence) NewDetector(p Policy, _ int) (Detector, error) {
 	alpha := p.MetricAlpha()
-	return &csDetector{alpha: alpha, rho: stats.Rho(p.NStar, alpha, true), minPerArm: float64(p.MinPerArm), pmin: 1}, nil
+	return &csDetector{alpha: alpha, rho: stats.Rho(p.NStar, alpha, true), minPerArm: float64(p.MinPerArm), nstar: p.NStar, pmin: 1}, nil
 }
 
 type csDetector struct {
 	alpha, rho, minPerArm float64
+	nstar                 float64
 	pmin                  float64
+	// scratch for percentile, ratio and margin checks (detect_kinds.go)
+	plain, shifted []stats.StratumEstimate
 }
 
 func (d *csDetector) Check(in *DetectorInput) Verdict {
+	if in.Metric.Kind == Percentile || in.Metric.Kind == Ratio || in.Metric.Margin != 0 {
+		return d.checkKind(in)
+	}
 	diff, ok := stats.Stratify(in.Strata)
 	if !ok {
 		return Verdict{Score: d.pmin, Note: "no step has two contexts with varying values in each arm"}

@@ -163,6 +163,11 @@ func (r *Rollout) metricCheck(m int, met Metric, t int64, stepEnded, start bool)
 		Original: ArmStats{N: int(a.N), Mean: a.Mean(), Var: a.Var()},
 		New:      ArmStats{N: int(b.N), Mean: b.Mean(), Var: b.Var()},
 	}
+	if r.kinds != nil {
+		if a, b, ok := r.kinds.armStats(m, met); ok {
+			mc.Original, mc.New = a, b
+		}
+	}
 	// The start row is not a check: the detectors have nothing to judge.
 	if start {
 		mc.PValue = 1
@@ -176,6 +181,8 @@ func (r *Rollout) metricCheck(m int, met Metric, t int64, stepEnded, start bool)
 		StepEnded: stepEnded,
 		LastStep:  r.step == r.nsteps-1,
 		Elapsed:   time.Duration(t - r.start),
+		Quantiles: r.quantStrata(m),
+		Ratios:    r.ratioStrata(m),
 	})
 	mc.Verdict = v.Kind
 	mc.PValue = v.Score
@@ -185,7 +192,7 @@ func (r *Rollout) metricCheck(m int, met Metric, t int64, stepEnded, start bool)
 		mc.Estimate, mc.StdErr = v.Estimate, v.StdErr
 		mc.Lower, mc.Upper = v.Lower, v.Upper
 	}
-	if r.customDetector {
+	if r.customDetector || met.Kind == Percentile || met.Kind == Ratio || met.Margin != 0 {
 		mc.Detail = &VerdictDetail{Verdict: v.Kind, Score: v.Score, Note: v.Note}
 	}
 	return mc

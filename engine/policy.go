@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/guardsim/guardsim/engine/schedule"
+	"github.com/guardsim/guardsim/engine/stats"
 )
 
 // MetricKind says how a metric's per-context value is formed.
@@ -17,14 +18,36 @@ const (
 	Binary MetricKind = iota
 	// Numeric metrics: the per-context mean or sum of the event values.
 	Numeric
+	// Percentile metrics: the Quantile of the event values themselves
+	// (every request's latency), compared between the arms.
+	Percentile
+	// Ratio metrics: Σ numerator / Σ denominator over the arm's contexts,
+	// each a metric key summed per context (errors per request).
+	Ratio
 )
 
 func (k MetricKind) String() string {
-	if k == Numeric {
+	switch k {
+	case Numeric:
 		return "numeric"
+	case Percentile:
+		return "percentile"
+	case Ratio:
+		return "ratio"
 	}
 	return "binary"
 }
+
+// Percentile methods.
+const (
+	// MethodGrowthBook is the default percentile method: GrowthBook's
+	// outer-interval quantile variance per step, combined by inverse
+	// variance, in the same one-sided confidence sequence as other metrics.
+	MethodGrowthBook = "growthbook"
+	// MethodNonparametric is Howard & Ramdas' distribution-free anytime-valid
+	// quantile test (one-sided, per-step blocks multiplied).
+	MethodNonparametric = "nonparametric"
+)
 
 // Aggregation is how a numeric metric's events are combined per context.
 type Aggregation uint8
@@ -76,6 +99,27 @@ type Metric struct {
 	// MinContexts is the minimum number of new-variation contexts with a
 	// value for this metric in the current step before it may advance.
 	MinContexts int `json:"min_contexts,omitempty"`
+
+	// Quantile is the level of a percentile metric, in (0, 1) (0.99 = p99).
+	Quantile float64 `json:"quantile,omitempty"`
+	// Method is a percentile metric's test: MethodGrowthBook (default, "")
+	// or MethodNonparametric.
+	Method string `json:"method,omitempty"`
+	// Numerator and Denominator are a ratio metric's event keys, each summed
+	// per context. They need not be metrics themselves.
+	Numerator   string `json:"numerator,omitempty"`
+	Denominator string `json:"denominator,omitempty"`
+	// Margin is the tolerated regression: a regression is declared only
+	// when the interval lies entirely beyond it on the harmful side. It is
+	// in the metric's units, or a share of the original arm's value when
+	// MarginRelative (0.01 = 1%).
+	Margin         float64 `json:"margin,omitempty"`
+	MarginRelative bool    `json:"margin_relative,omitempty"`
+}
+
+// MarginSpec is the metric's margin as a stats.Margin.
+func (m Metric) MarginSpec() stats.Margin {
+	return stats.Margin{Value: m.Margin, Relative: m.MarginRelative}
 }
 
 // InsufficientAction is what happens when a step still lacks its minimum
@@ -207,11 +251,26 @@ func (p Policy) MetricAlpha() float64 {
 	return p.Alpha
 }
 
-// MetricKeys lists the metric keys in order: index i is Event.Metric i.
+// MetricKeys lists the event keys in order: index i is Event.Metric i.
+// The metrics come first, then the numerator and denominator keys of ratio
+// metrics that are not metrics themselves, in order of first use.
 func (p Policy) MetricKeys() []string {
-	keys := make([]string, len(p.Metrics))
+	keys := make([]string, len(p.Metrics), len(p.Metrics)+2)
+	seen := make(map[string]bool, len(p.Metrics))
 	for i, m := range p.Metrics {
 		keys[i] = m.Key
+		seen[m.Key] = true
+	}
+	for _, m := range p.Metrics {
+		if m.Kind != Ratio {
+			continue
+		}
+		for _, k := range []string{m.Numerator, m.Denominator} {
+			if k != "" && !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
 	}
 	return keys
 }
@@ -253,6 +312,37 @@ func (p Policy) Validate() error {
 		check(!seen[m.Key], "metrics[%d].key %q is duplicated", i, m.Key)
 		seen[m.Key] = true
 		check(m.MinContexts >= 0, "metrics[%d].min_contexts %d must not be negative", i, m.MinContexts)
+		check(m.Kind <= Ratio, "metrics[%d].kind %d is unknown", i, m.Kind)
+		check(m.Margin >= 0 && !math.IsInf(m.Margin, 0) && !math.IsNaN(m.Margin), "metrics[%d] (%s).margin %g must be a finite non-negative number", i, m.Key, m.Margin)
+		check(!m.MarginRelative || m.Margin < 1, "metrics[%d] (%s).margin %g%% must be below 100%%", i, m.Key, 100*m.Margin)
+		switch m.Kind {
+		case Percentile:
+			check(m.Quantile > 0 && m.Quantile < 1, "metrics[%d] (%s).quantile %g must be in (0, 1)", i, m.Key, m.Quantile)
+			check(m.Method == "" || m.Method == MethodGrowthBook || m.Method == MethodNonparametric,
+				"metrics[%d] (%s).method %q must be %s or %s", i, m.Key, m.Method, MethodGrowthBook, MethodNonparametric)
+		case Ratio:
+			check(m.Numerator != "" && m.Denominator != "", "metrics[%d] (%s): a ratio metric needs numerator and denominator keys", i, m.Key)
+			check(m.Numerator != m.Denominator || m.Numerator == "", "metrics[%d] (%s): numerator and denominator must differ", i, m.Key)
+			check(m.Numerator != m.Key && m.Denominator != m.Key, "metrics[%d] (%s): a ratio metric cannot be its own numerator or denominator", i, m.Key)
+		}
+		if m.Kind != Percentile {
+			check(m.Quantile == 0, "metrics[%d] (%s).quantile is only for percentile metrics", i, m.Key)
+			check(m.Method == "", "metrics[%d] (%s).method is only for percentile metrics", i, m.Key)
+		}
+		if m.Kind != Ratio {
+			check(m.Numerator == "" && m.Denominator == "", "metrics[%d] (%s): numerator and denominator are only for ratio metrics", i, m.Key)
+		}
+	}
+	for i, m := range p.Metrics {
+		if m.Kind != Ratio {
+			continue
+		}
+		for _, k := range []string{m.Numerator, m.Denominator} {
+			if j, ok := p.MetricIndex(k); ok {
+				check(p.Metrics[j].Kind != Ratio && p.Metrics[j].Kind != Percentile,
+					"metrics[%d] (%s): %s is a %s metric and cannot be a ratio's numerator or denominator", i, m.Key, k, p.Metrics[j].Kind)
+			}
+		}
 	}
 	return errors.Join(errs...)
 }

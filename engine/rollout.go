@@ -33,6 +33,7 @@ type ctxState struct {
 type metricVal struct {
 	count uint32
 	v     float64
+	d     float64 // a ratio metric's denominator sum (v is its numerator's)
 }
 
 // Rollout is the guarded-rollout state machine. It is not safe for
@@ -72,6 +73,8 @@ type Rollout struct {
 	srmExp     [NumArms]float64 // expected counts, Σ over steps
 
 	detectors []Detector
+	// kinds is the state of percentile and ratio metrics (nil without them).
+	kinds *kindState
 	// customDetector: the policy's detector is not the default, so checks
 	// carry its verdict details.
 	customDetector bool
@@ -100,6 +103,7 @@ func NewRollout(p Policy, opts Options) (*Rollout, error) {
 	for i := range r.strata {
 		r.strata[i] = make([]stats.Stratum, len(p.Steps))
 	}
+	r.kinds = newKindState(p)
 	f := p.DetectorFactory()
 	_, def := f.(ConfidenceSequence)
 	r.customDetector = !def
@@ -273,9 +277,12 @@ func (r *Rollout) expose(ev *Event) error {
 		// Binary and sum metrics count every exposed context (value 0
 		// until its events arrive); mean metrics only contexts with events.
 		for m, met := range r.pol.Metrics {
-			if met.Kind == Binary || met.Aggregation == Sum {
+			if met.Kind == Binary || met.Kind == Ratio || met.Aggregation == Sum {
 				r.arm(m, r.step, v).Add(0)
 			}
+		}
+		if r.kinds != nil {
+			r.kinds.expose(r.step, v)
 		}
 	} else if st.arm != v {
 		c.Switched++
@@ -300,11 +307,15 @@ func (r *Rollout) metric(ev *Event) error {
 	c := &r.outcome.Counters
 	c.MetricEvents++
 	m := int(ev.Metric)
-	if m < 0 || m >= len(r.pol.Metrics) {
-		return fmt.Errorf("metric event with metric index %d out of range [0, %d)", m, len(r.pol.Metrics))
+	nkeys := len(r.pol.Metrics)
+	if r.kinds != nil {
+		nkeys = r.kinds.nkeys
+	}
+	if m < 0 || m >= nkeys {
+		return fmt.Errorf("metric event with metric index %d out of range [0, %d)", m, nkeys)
 	}
 	if math.IsNaN(ev.Value) || math.IsInf(ev.Value, 0) {
-		return fmt.Errorf("metric %q: value %v is not finite", r.pol.Metrics[m].Key, ev.Value)
+		return fmt.Errorf("metric %q: value %v is not finite", r.pol.MetricKeys()[m], ev.Value)
 	}
 	i := r.ctxIdx.lookup(ev)
 	if i < 0 {
@@ -315,6 +326,13 @@ func (r *Rollout) metric(ev *Event) error {
 	if st.arm == Unassigned { // exposed only outside the analysis so far
 		c.OutsideMetrics++
 		return nil
+	}
+	if r.kinds != nil {
+		base := int(i) * len(r.pol.Metrics)
+		r.kinds.event(m, ev.Value, int(st.stratum), st.arm, r.vals[base:base+len(r.pol.Metrics)])
+		if m >= len(r.pol.Metrics) || r.pol.Metrics[m].Kind == Ratio {
+			return nil // a ratio component key, or a ratio metric's own key (no value of its own)
+		}
 	}
 	mv := &r.vals[int(i)*len(r.pol.Metrics)+m]
 	mo := r.arm(m, int(st.stratum), st.arm)

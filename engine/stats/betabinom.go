@@ -46,7 +46,75 @@ func logIncBeta(a, b, x float64) float64 {
 	if x == 1 {
 		return lb
 	}
-	return math.Log(mathext.RegIncBeta(a, b, x)) + lb
+	return logRegIncBeta(a, b, x) + lb
+}
+
+// logRegIncBeta is ln I_x(a, b), the log of the regularised incomplete
+// beta function, accurate far into the tail where I_x underflows (there
+// gonum's RegIncBeta returns 0 and its log −Inf; the one-sided mixtures
+// need the finite value, since a huge negative log factor can meet a huge
+// positive one). It uses the continued fraction
+// I_x(a,b) = x^a(1−x)^b/(a·B(a,b)) · 1/(1+ d₁/(1+ d₂/(1+ …))) on the side
+// x < (a+1)/(a+b+2), where it converges fast, and I_x(a,b) = 1 − I_{1−x}(b,a)
+// on the other (Numerical Recipes §6.4), evaluated by the modified Lentz
+// method.
+func logRegIncBeta(a, b, x float64) float64 {
+	switch {
+	case x <= 0:
+		return math.Inf(-1)
+	case x >= 1:
+		return 0
+	}
+	front := a*math.Log(x) + b*math.Log1p(-x) - mathext.Lbeta(a, b)
+	if x < (a+1)/(a+b+2) {
+		return front + math.Log(betaCF(a, b, x)) - math.Log(a)
+	}
+	t := math.Exp(front + math.Log(betaCF(b, a, 1-x)) - math.Log(b))
+	return math.Log1p(-t)
+}
+
+// betaCF evaluates the incomplete-beta continued fraction by the modified
+// Lentz method, to a relative 1e-15.
+func betaCF(a, b, x float64) float64 {
+	const tiny = 1e-300
+	qab, qap, qam := a+b, a+1, a-1
+	c, d := 1.0, 1-qab*x/qap
+	if math.Abs(d) < tiny {
+		d = tiny
+	}
+	d = 1 / d
+	h := d
+	for m := 1; m <= 100000; m++ {
+		fm := float64(m)
+		m2 := 2 * fm
+		aa := fm * (b - fm) * x / ((qam + m2) * (a + m2))
+		d = 1 + aa*d
+		if math.Abs(d) < tiny {
+			d = tiny
+		}
+		c = 1 + aa/c
+		if math.Abs(c) < tiny {
+			c = tiny
+		}
+		d = 1 / d
+		h *= d * c
+		aa = -(a + fm) * (qab + fm) * x / ((a + m2) * (qap + m2))
+		d = 1 + aa*d
+		if math.Abs(d) < tiny {
+			d = tiny
+		}
+		c = 1 + aa/c
+		if math.Abs(c) < tiny {
+			c = tiny
+		}
+		d = 1 / d
+		del := d * c
+		h *= del
+		if math.Abs(del-1) < 1e-15 {
+			break
+		}
+	}
+	return h
 }
 
 // LogMixture is the log of the mixture at sum s and intrinsic time v, for

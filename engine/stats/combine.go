@@ -75,3 +75,14 @@ func (m Margin) Shifted(a, va, na, b, vb, nb float64, lowerIsBetter bool) Stratu
 
 // IsZero reports whether the margin tolerates nothing.
 func (m Margin) IsZero() bool { return m.Value == 0 }
+
+// QuantileStratum holds one step's percentile samples, one per arm
+// (A original, B new).
+type QuantileStratum struct {
+	A, B *QuantileSample
+}
+
+// RatioStratum holds one step's ratio moments, one per arm.
+type RatioStratum struct {
+	A, B RatioMoments
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/mathext"
 )
 
 // bruteGreaterLogE evaluates the one-sided statistic at every candidate
@@ -119,4 +120,19 @@ func TestQuantileGreaterAnytimeValid(t *testing.T) {
 		t.Logf("p=%v shift=%v: rate %.4f", c.p, c.shift, rate)
 		assert.LessOrEqual(t, rate, alpha+3*math.Sqrt(alpha*(1-alpha)/reps), "p=%v shift=%v: rate %.4f", c.p, c.shift, rate)
 	}
+}
+
+// ln I_x(a, b) agrees with gonum's RegIncBeta where that is representable
+// and stays finite in the far tail where it underflows.
+func TestLogRegIncBeta(t *testing.T) {
+	for _, c := range [][3]float64{{2, 3, 0.4}, {0.5, 0.5, 0.1}, {50, 70, 0.3}, {50, 70, 0.6}, {1e3, 2e3, 0.33}, {5, 1e4, 1e-3}} {
+		want := math.Log(mathext.RegIncBeta(c[0], c[1], c[2]))
+		assert.InDelta(t, want, logRegIncBeta(c[0], c[1], c[2]), 1e-9*math.Max(1, math.Abs(want)), "%v", c)
+	}
+	assert.Equal(t, 0.0, mathext.RegIncBeta(5000, 5000, 0.3))
+	l := logRegIncBeta(5000, 5000, 0.3)
+	assert.False(t, math.IsInf(l, 0))
+	assert.Less(t, l, -700.0)
+	// Monotone in x.
+	assert.Less(t, logRegIncBeta(5000, 5000, 0.29), l)
 }
