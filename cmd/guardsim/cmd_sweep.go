@@ -33,6 +33,7 @@ func init() {
 			workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (the result does not depend on it)")
 			metric := fs.String("metric", "", "key of the metric the effect applies to (default: the scenario's first metric)")
 			quiet := fs.BoolP("quiet", "q", false, "no progress bar and no summary table")
+			shardFlag := fs.String("shard", "", "run only shard K/N (K from 0, e.g. $JOB_COMPLETION_INDEX/8): writes "+sweep.PartialFile+" for 'guardsim sweep-merge' instead of the reports")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("unexpected arguments %q", args)
@@ -50,6 +51,14 @@ func init() {
 				s, err := scenarios.Load(*scenario)
 				if err != nil {
 					return err
+				}
+				var shard *sweep.Shard
+				if *shardFlag != "" {
+					sh, err := sweep.ParseShard(*shardFlag)
+					if err != nil {
+						return usageErrorf("--shard: %v", err)
+					}
+					shard = &sh
 				}
 				pol, err := s.Policy()
 				if err != nil {
@@ -80,12 +89,27 @@ func init() {
 				dir := *out
 				if dir == "" {
 					dir = filepath.Join("out", "sweep-"+s.Name)
+					if shard != nil {
+						dir += fmt.Sprintf("-shard-%d-of-%d", shard.K, shard.N)
+					}
 				}
 				st, err := outdir.New(dir)
 				if err != nil {
 					return err
 				}
 				defer st.Abort()
+				if shard != nil {
+					p, err := sweep.RunShard(ctx, cfg, *shard)
+					if err != nil {
+						bar.abort()
+						if errors.Is(err, sweep.ErrGrid) {
+							return usageErrorf("%v", err)
+						}
+						return err
+					}
+					bar.finish()
+					return writeSweepShard(e, p, *shard, st, dir, *quiet)
+				}
 				res, err := sweep.Run(ctx, cfg)
 				if err != nil {
 					bar.abort()

@@ -4,15 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/guardsim/guardsim/engine"
-	"github.com/guardsim/guardsim/engine/stats"
 	"github.com/guardsim/guardsim/sim"
 )
 
@@ -66,6 +62,42 @@ type cellPlan struct {
 // Run runs the sweep. Cancelling ctx stops the workers and returns the
 // context's error.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
+	p, err := RunShard(ctx, cfg, Shard{K: 0, N: 1})
+	if err != nil {
+		return nil, err
+	}
+	return p.Result()
+}
+
+// RunShard runs shard sh of the sweep (replications sh.Reps(cfg.Reps) of
+// every cell) and returns its partial result; MergePartials of all the
+// shards' partials gives the Result that Run returns.
+func RunShard(ctx context.Context, cfg Config, sh Shard) (*Partial, error) {
+	if err := sh.Validate(); err != nil {
+		return nil, fmt.Errorf("sweep: %w", err)
+	}
+	pl, err := NewPlan(cfg)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := sh.Reps(pl.cfg.Reps)
+	tallies, err := execute(ctx, pl.cfg, pl.cells, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("sweep: %w", err)
+	}
+	return pl.partial(sh, tallies), nil
+}
+
+// Plan is a validated sweep with every cell's policy and model built: what
+// a worker needs to run any replications of any cell.
+type Plan struct {
+	cfg         Config
+	cells       []cellPlan
+	fingerprint string
+}
+
+// NewPlan validates cfg (filling its defaults) and builds every cell.
+func NewPlan(cfg Config) (*Plan, error) {
 	if cfg.Reps == 0 {
 		cfg.Reps = DefaultReps
 	}
@@ -90,25 +122,32 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sweep: scenario %s: %w", cfg.Name, err)
 	}
-	outs := make([][]outcome, len(cells))
-	for i := range outs {
-		outs[i] = make([]outcome, cfg.Reps)
+	fp, err := fingerprint(cells)
+	if err != nil {
+		return nil, fmt.Errorf("sweep: scenario %s: %w", cfg.Name, err)
 	}
-	if err := execute(ctx, cfg, cells, outs); err != nil {
-		return nil, fmt.Errorf("sweep: %w", err)
+	return &Plan{cfg: cfg, cells: cells, fingerprint: fp}, nil
+}
+
+// NumCells is the number of grid cells.
+func (p *Plan) NumCells() int { return len(p.cells) }
+
+// Reps is the number of replications per cell.
+func (p *Plan) Reps() int { return p.cfg.Reps }
+
+// Tally runs replications [lo, hi) of cell c on the calling goroutine and
+// tallies them.
+func (p *Plan) Tally(ctx context.Context, c, lo, hi int) (Tally, error) {
+	var t Tally
+	if c < 0 || c >= len(p.cells) || lo < 0 || hi > p.cfg.Reps || lo > hi {
+		return t, fmt.Errorf("sweep: cell %d reps [%d, %d) outside %d cells × %d reps", c, lo, hi, len(p.cells), p.cfg.Reps)
 	}
-	res := &Result{
-		Scenario: cfg.Name,
-		Fidelity: cfg.Fidelity,
-		Seed:     cfg.Seed,
-		Reps:     cfg.Reps,
-		Grid:     cfg.Grid,
-		Cells:    make([]Cell, len(cells)),
+	var as *aggSim
+	if p.cfg.Fidelity == Aggregate {
+		as = newAggSim()
 	}
-	for i, c := range cells {
-		res.Cells[i] = summarise(c, outs[i])
-	}
-	return res, nil
+	err := runReps(ctx, p.cfg, &p.cells[c], as, lo, hi, &t)
+	return t, err
 }
 
 // plan builds the policy, model and aggregate plan of every cell.
@@ -167,14 +206,17 @@ func bucketSeed(repSeed uint64) int64 {
 	return int64(splitmix(repSeed^0x8cb92ba72f3d8dd7) % 1_000_000_000)
 }
 
-// execute runs every (cell, rep) on cfg.Workers goroutines; outs[c][i] is
-// the outcome of rep i of cell c.
-func execute(ctx context.Context, cfg Config, cells []cellPlan, outs [][]outcome) error {
+// execute runs replications [lo, hi) of every cell on cfg.Workers
+// goroutines and returns each cell's tally. Each worker tallies what it ran
+// and the workers' tallies are merged: the merge is exact and
+// order-independent, so the result does not depend on the scheduling.
+func execute(ctx context.Context, cfg Config, cells []cellPlan, lo, hi int) ([]Tally, error) {
 	chunk := 1
 	if cfg.Fidelity == Aggregate {
 		chunk = 250
 	}
-	perCell := (cfg.Reps + chunk - 1) / chunk
+	reps := hi - lo
+	perCell := (reps + chunk - 1) / chunk
 	total := len(cells) * perCell
 	var (
 		progMu   sync.Mutex
@@ -187,14 +229,16 @@ func execute(ctx context.Context, cfg Config, cells []cellPlan, outs [][]outcome
 		progMu.Lock()
 		defer progMu.Unlock()
 		progDone += n
-		cfg.Progress(progDone, len(cells)*cfg.Reps)
+		cfg.Progress(progDone, len(cells)*reps)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make([]error, cfg.Workers)
+	tallies := make([][]Tally, cfg.Workers)
 	for w := 0; w < cfg.Workers; w++ {
+		tallies[w] = make([]Tally, len(cells))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -211,24 +255,14 @@ func execute(ctx context.Context, cfg Config, cells []cellPlan, outs [][]outcome
 					errs[w] = err
 					return
 				}
-				c, lo := task/perCell, (task%perCell)*chunk
-				hi := min(lo+chunk, cfg.Reps)
-				cell := &cells[c]
-				for i := lo; i < hi; i++ {
-					seed := RepSeed(cfg.Seed, i)
-					if as != nil {
-						outs[c][i] = as.run(cell.agg, seed)
-						continue
-					}
-					o, err := simulateEvent(ctx, cell, seed)
-					if err != nil {
-						errs[w] = fmt.Errorf("cell %s, rep %d: %w", cellName(cell.params), i, err)
-						cancel()
-						return
-					}
-					outs[c][i] = o
+				c, from := task/perCell, lo+(task%perCell)*chunk
+				to := min(from+chunk, hi)
+				if err := runReps(ctx, cfg, &cells[c], as, from, to, &tallies[w][c]); err != nil {
+					errs[w] = err
+					cancel()
+					return
 				}
-				progress(hi - lo)
+				progress(to - from)
 			}
 		}()
 	}
@@ -237,12 +271,39 @@ func execute(ctx context.Context, cfg Config, cells []cellPlan, outs [][]outcome
 		// Prefer the first real failure over the cancellations it caused.
 		for _, e := range errs {
 			if e != nil && !errors.Is(e, context.Canceled) {
-				return e
+				return nil, e
 			}
 		}
-		return err
+		return nil, err
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]Tally, len(cells))
+	for _, wt := range tallies {
+		for c := range out {
+			out[c].Merge(wt[c])
+		}
+	}
+	return out, nil
+}
+
+// runReps runs replications [lo, hi) of a cell and adds them to t; as is
+// the aggregate simulator's scratch space (nil at event level).
+func runReps(ctx context.Context, cfg Config, cell *cellPlan, as *aggSim, lo, hi int, t *Tally) error {
+	for i := lo; i < hi; i++ {
+		seed := RepSeed(cfg.Seed, i)
+		if as != nil {
+			t.add(as.run(cell.agg, seed))
+			continue
+		}
+		o, err := simulateEvent(ctx, cell, seed)
+		if err != nil {
+			return fmt.Errorf("cell %s, rep %d: %w", cellName(cell.params), i, err)
+		}
+		t.add(o)
+	}
+	return nil
 }
 
 // simulateEvent runs one event-level rollout of a cell.
@@ -284,63 +345,4 @@ func reasonCode(r engine.Reason) uint8 {
 		return rsInsufficient
 	}
 	return rsNone
-}
-
-// summarise reduces a cell's outcomes (in replication order) to a Cell.
-func summarise(c cellPlan, outs []outcome) Cell {
-	cell := Cell{
-		Params: c.params,
-		Policy: PolicyLabel(c.params),
-		Alpha:  c.pol.MetricAlpha(),
-		Effect: c.effect,
-		Reps:   len(outs),
-	}
-	if cell.Params == nil {
-		cell.Params = []Param{}
-	}
-	var detect []int64
-	var rolledBack, newCtx int64
-	var srm, insufficient, completed int
-	for _, o := range outs {
-		if o.reason == rsRegression && (o.status == stRolledBack || o.status == stHalted) {
-			detect = append(detect, o.elapsed)
-		}
-		if o.status == stRolledBack {
-			rolledBack++
-			newCtx += o.newContexts
-		}
-		switch {
-		case o.reason == rsSRM:
-			srm++
-		case o.reason == rsInsufficient:
-			insufficient++
-		case o.status == stCompleted:
-			completed++
-		}
-	}
-	n := float64(len(outs))
-	cell.Detections = len(detect)
-	if n > 0 {
-		cell.Rate = float64(cell.Detections) / n
-		cell.SRMShare = float64(srm) / n
-		cell.InsufficientShare = float64(insufficient) / n
-		cell.CompletedShare = float64(completed) / n
-	}
-	cell.RateLo, cell.RateHi = stats.Wilson(cell.Detections, len(outs), stats.Z95)
-	if rolledBack > 0 {
-		cell.NewContextsMean = float64(newCtx) / float64(rolledBack)
-	}
-	if len(detect) > 0 {
-		slices.Sort(detect)
-		cell.DetectMedian = time.Duration(quantile(detect, 0.5))
-		cell.DetectP90 = time.Duration(quantile(detect, 0.9))
-	}
-	return cell
-}
-
-// quantile is the nearest-rank q-quantile of sorted values.
-func quantile(sorted []int64, q float64) int64 {
-	k := int(math.Ceil(q*float64(len(sorted)))) - 1
-	k = max(0, min(k, len(sorted)-1))
-	return sorted[k]
 }

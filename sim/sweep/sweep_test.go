@@ -325,10 +325,3 @@ func TestConfigErrors(t *testing.T) {
 	_, err = Run(ctx, cfg)
 	assert.True(t, errors.Is(err, ErrGrid))
 }
-
-func TestQuantile(t *testing.T) {
-	v := []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
-	assert.Equal(t, int64(5), quantile(v, 0.5))
-	assert.Equal(t, int64(9), quantile(v, 0.9))
-	assert.Equal(t, int64(7), quantile([]int64{7}, 0.9))
-}
