@@ -297,6 +297,7 @@ func (p Policy) Validate() error {
 		}
 	}
 	check(p.CheckInterval > 0, "check_interval %v must be positive", p.CheckInterval)
+	check(!p.durationOverflows(), "steps: the steps, their extensions and a check interval together last longer than %v, the longest time the engine's int64-nanosecond clock can count", MaxRolloutDuration)
 	check(p.MinContexts >= 0, "min_contexts %d must not be negative", p.MinContexts)
 	check(p.Extension >= 0, "extension %v must not be negative", p.Extension)
 	check(p.Alpha > 0 && p.Alpha < 0.5, "alpha %g must be in (0, 0.5)", p.Alpha)

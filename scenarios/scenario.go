@@ -318,6 +318,9 @@ func (s *Scenario) Policy() (engine.Policy, error) {
 	default:
 		return p, fmt.Errorf("rollout.on_insufficient %q must be rollback or hold", r.OnInsufficient)
 	}
+	if r.StepDuration < 0 {
+		return p, fmt.Errorf("rollout.step_duration %v must be positive (omit it for the default %v)", time.Duration(r.StepDuration), schedule.DefaultStepDuration)
+	}
 	if len(r.Steps) == 0 {
 		p.Steps = schedule.Default(time.Duration(r.StepDuration))
 	} else {

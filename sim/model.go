@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -90,6 +91,12 @@ type SRMFault struct {
 	Start time.Duration
 }
 
+// The times int64 nanoseconds since the Unix epoch can represent.
+var (
+	minTime = time.Unix(0, math.MinInt64).UTC()
+	maxTime = time.Unix(0, math.MaxInt64).UTC()
+)
+
 // Validate checks a model and names the offending field.
 func (m *Model) Validate() error {
 	var errs []error
@@ -99,6 +106,8 @@ func (m *Model) Validate() error {
 		}
 	}
 	check(m.Horizon > 0, "horizon %v must be positive", m.Horizon)
+	check(!m.Start.Before(minTime) && !m.Start.After(maxTime), "start %v must be between %v and %v (int64 nanoseconds)", m.Start, minTime, maxTime)
+	check(m.Horizon <= 0 || m.Start.After(maxTime) || maxTime.Sub(m.Start) >= m.Horizon, "start %v + horizon %v is after %v, the last time int64 nanoseconds can count", m.Start, m.Horizon, maxTime)
 	t := m.Traffic
 	check(t.RatePerHour > 0, "traffic.rate_per_hour %g must be positive", t.RatePerHour)
 	check(t.DailyAmplitude >= 0 && t.DailyAmplitude < 1, "traffic.daily_amplitude %g must be in [0, 1)", t.DailyAmplitude)

@@ -7,6 +7,7 @@ package schedule
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -66,6 +67,10 @@ func Total(steps []Step) time.Duration {
 	return t
 }
 
+// MaxSteps is the most steps a schedule may have: the engine stores a
+// context's step index in 16 bits.
+const MaxSteps = math.MaxInt16
+
 // ErrEmpty is returned by Validate for a schedule with no steps.
 var ErrEmpty = errors.New("schedule has no steps")
 
@@ -76,6 +81,9 @@ var ErrEmpty = errors.New("schedule has no steps")
 func Validate(steps []Step) error {
 	if len(steps) == 0 {
 		return ErrEmpty
+	}
+	if len(steps) > MaxSteps {
+		return fmt.Errorf("schedule has %d steps; at most %d are supported", len(steps), MaxSteps)
 	}
 	prev := 0.0
 	for i, s := range steps {

@@ -34,10 +34,10 @@ var paramSpecs = []struct {
 	{ParamEffect, false, func(float64) error { return nil }},
 	{ParamMinContexts, true, func(v float64) error { return rangeErr(v >= 0, "must not be negative") }},
 	{ParamCheckInterval, false, func(v float64) error {
-		return rangeErr(v > 0 && time.Duration(v*float64(time.Hour)) > 0, "must be a positive number of hours")
+		return rangeErr(v > 0 && v*float64(time.Hour) < math.MaxInt64 && time.Duration(v*float64(time.Hour)) > 0, "must be a positive number of hours, at most 2562047")
 	}},
 	{ParamStepHours, false, func(v float64) error {
-		return rangeErr(v > 0 && time.Duration(v*float64(time.Hour)) > 0, "must be a positive number of hours")
+		return rangeErr(v > 0 && v*float64(time.Hour) < math.MaxInt64 && time.Duration(v*float64(time.Hour)) > 0, "must be a positive number of hours, at most 2562047")
 	}},
 	{ParamMinPerArm, true, func(v float64) error { return rangeErr(v >= 2, "must be at least 2") }},
 }

@@ -59,6 +59,8 @@ func TestParseGrid(t *testing.T) {
 		{"min_per_arm=1", "at least 2"},
 		{"check_interval=0", "positive number of hours"},
 		{"step_hours=-24", "positive number of hours"},
+		{"step_hours=3e6", "at most 2562047"},
+		{"check_interval=1e300", "at most 2562047"},
 		{"effect=0,0", "repeated"},
 	}
 	for _, tc := range bad {
