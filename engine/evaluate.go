@@ -102,22 +102,6 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 	r.updateNextEval()
 }
 
-// shortfall describes which minimum the current step misses ("" if none).
-func (r *Rollout) shortfall() string {
-	if n := r.stepNew[r.step]; n < r.pol.MinContexts {
-		return fmt.Sprintf("%d of %d contexts on the new variation", n, r.pol.MinContexts)
-	}
-	for m, met := range r.pol.Metrics {
-		if met.MinContexts == 0 {
-			continue
-		}
-		if n := int(r.strata[m][r.step].B.N); n < met.MinContexts {
-			return fmt.Sprintf("%s: %d of %d new-variation contexts with data", met.Key, n, met.MinContexts)
-		}
-	}
-	return ""
-}
-
 func (r *Rollout) finish(t int64, s Status, reason Reason, metric string) {
 	r.status = s
 	r.outcome.Status = s

@@ -96,8 +96,10 @@ type Metric struct {
 	// NoAutoRollback makes a regression on this metric halt the rollout and
 	// alert instead of rolling back.
 	NoAutoRollback bool `json:"no_auto_rollback,omitempty"`
-	// MinContexts is the minimum number of new-variation contexts with a
-	// value for this metric in the current step before it may advance.
+	// MinContexts is the minimum number of distinct new-arm contexts that,
+	// in the current step, were served the new variation and had at least
+	// one event of this metric (returning contexts included) before the
+	// step may advance (see minimum.go).
 	MinContexts int `json:"min_contexts,omitempty"`
 
 	// Quantile is the level of a percentile metric, in (0, 1) (0.99 = p99).

@@ -32,8 +32,11 @@ type ctxState struct {
 // metricVal is one context's running value of one metric.
 type metricVal struct {
 	count uint32
-	v     float64
-	d     float64 // a ratio metric's denominator sum (v is its numerator's)
+	// dataStep is 1 + the last step in which the context had an event of
+	// the metric (0: none yet); see minimum.go.
+	dataStep int16
+	v        float64
+	d        float64 // a ratio metric's denominator sum (v is its numerator's)
 }
 
 // Rollout is the guarded-rollout state machine. It is not safe for
@@ -65,6 +68,10 @@ type Rollout struct {
 	strata  [][]stats.Stratum
 	stepNew []int
 	arms    [NumArms]int
+	// stepData[m][k] counts the new-variation contexts with data for metric
+	// m in step k, for the metrics with their own minimum (minMetrics).
+	stepData   [][]int
+	minMetrics []int
 
 	srm        *stats.SequentialSRM
 	equalSoFar bool // every step so far had control share == percent
@@ -104,6 +111,7 @@ func NewRollout(p Policy, opts Options) (*Rollout, error) {
 		r.strata[i] = make([]stats.Stratum, len(p.Steps))
 	}
 	r.kinds = newKindState(p)
+	r.initMinimums()
 	f := p.DetectorFactory()
 	_, def := f.(ConfidenceSequence)
 	r.customDetector = !def
@@ -291,6 +299,7 @@ func (r *Rollout) expose(ev *Event) error {
 	if v == New && int(st.lastNewStep) != r.step {
 		st.lastNewStep = int16(r.step)
 		r.stepNew[r.step]++
+		r.servedNew(i)
 	}
 	return nil
 }
@@ -330,6 +339,9 @@ func (r *Rollout) metric(ev *Event) error {
 	if r.kinds != nil {
 		base := int(i) * len(r.pol.Metrics)
 		r.kinds.event(m, ev.Value, int(st.stratum), st.arm, r.vals[base:base+len(r.pol.Metrics)])
+		if st.arm == New {
+			r.componentData(st, base, m)
+		}
 		if m >= len(r.pol.Metrics) || r.pol.Metrics[m].Kind == Ratio {
 			return nil // a ratio component key, or a ratio metric's own key (no value of its own)
 		}
@@ -337,6 +349,9 @@ func (r *Rollout) metric(ev *Event) error {
 	mv := &r.vals[int(i)*len(r.pol.Metrics)+m]
 	mo := r.arm(m, int(st.stratum), st.arm)
 	met := &r.pol.Metrics[m]
+	if met.MinContexts > 0 && st.arm == New {
+		r.hadData(st, mv, m)
+	}
 	switch {
 	case met.Kind == Binary:
 		if mv.count == 0 {

@@ -79,20 +79,36 @@ func TestPlanAgreesWithSimulation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("Monte Carlo")
 	}
-	for _, hold := range []bool{false, true} {
-		t.Run(fmt.Sprintf("hold=%v", hold), func(t *testing.T) {
+	zero := 0
+	cases := []struct {
+		name   string
+		reps   int
+		mutate func(s *scenarios.Scenario)
+	}{
+		{"rollback", 1500, func(*scenarios.Scenario) {}},
+		{"hold", 500, func(s *scenarios.Scenario) {
+			s.Rollout.OnInsufficient = "hold"
+			// Long enough for the holds to end (the default horizon
+			// leaves room for extensions only). 2% of rollouts hold for
+			// ever: only Binomial(3000, 1%) contexts can ever be served
+			// the new variation at 1%, and they may be fewer than 20.
+			s.Horizon = scenarios.Duration(10 * 24 * time.Hour)
+		}},
+		{"metric minimum", 1000, func(s *scenarios.Scenario) {
+			// Only a binary metric's own minimum: 12 new-variation
+			// contexts that converted in the step (engine/minimum.go),
+			// with a 10-minute mean delay.
+			s.Rollout.MinContexts = &zero
+			s.Metrics = append(s.Metrics, scenarios.Metric{Key: "signup", Kind: "binary", Direction: "higher_is_better",
+				Rate: 0.5, Delay: scenarios.Duration(10 * time.Minute), MinContexts: 12})
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
 			s, err := scenarios.Load("testdata/sparse.yaml")
 			require.NoError(t, err)
-			reps := 1500
-			if hold {
-				s.Rollout.OnInsufficient = "hold"
-				// Long enough for the holds to end (the default horizon
-				// leaves room for extensions only). 2% of rollouts hold for
-				// ever: only Binomial(3000, 1%) contexts can ever be served
-				// the new variation at 1%, and they may be fewer than 20.
-				s.Horizon = scenarios.Duration(10 * 24 * time.Hour)
-				reps = 500
-			}
+			tc.mutate(s)
+			reps := tc.reps
 			p, err := s.Policy()
 			require.NoError(t, err)
 			prof, err := FromModel(s.Model(), p)
@@ -112,11 +128,11 @@ func TestPlanAgreesWithSimulation(t *testing.T) {
 			// ≥ 450 completions is under 3.5 h.
 			assert.InDelta(t, pl.ExpectedDuration.Hours(), mc.completedElapsedMean.Hours(), 3.5,
 				"expected time to 100%%: plan %v, simulation %v", pl.ExpectedDuration, mc.completedElapsedMean)
-			if hold {
+			if tc.name == "hold" {
 				assert.Zero(t, pl.InsufficientProbability)
 				assert.Greater(t, pl.Steps[0].ExpectedHold, time.Duration(0))
 			} else {
-				assert.InDelta(t, 0.33, pl.InsufficientProbability, 0.1, "the scenario is meant to be on the edge")
+				assert.InDelta(t, 0.4, pl.InsufficientProbability, 0.25, "the scenario is meant to be on the edge")
 			}
 		})
 	}

@@ -388,7 +388,20 @@ func (s *aggSim) short(pl *aggPlan, st *rollState, step int) bool {
 		return true
 	}
 	for m := range pl.metrics {
-		if mc := pl.metrics[m].minContexts; mc > 0 && s.strata[m][step].B.N < mc {
+		mc := pl.metrics[m].minContexts
+		if mc == 0 {
+			continue
+		}
+		// A metric's minimum counts the new-arm contexts with data in the
+		// step (engine/minimum.go): every one here (each context is new and
+		// numeric events arrive at exposure), only the converters of a
+		// binary metric.
+		b := s.strata[m][step].B
+		n := b.N
+		if pl.metrics[m].binary {
+			n = math.Round(b.Mean() * b.N)
+		}
+		if n < mc {
 			return true
 		}
 	}
