@@ -39,7 +39,7 @@ type metricAgg struct {
 // their storage.
 func FromEvents(ctx context.Context, src engine.Source, p engine.Policy, start time.Time) (*Profile, error) {
 	p = p.WithDefaults()
-	nm := len(p.Metrics)
+	nm := len(p.MetricKeys()) // metrics, then ratio components
 	ctxs := map[string]*ctxAgg{}
 	buf := make([]engine.Event, 4096)
 	var first, last int64
@@ -120,8 +120,18 @@ func FromEvents(ctx context.Context, src engine.Source, p engine.Policy, start t
 	for _, c := range base {
 		baseExposures += float64(c.exposures)
 	}
+	keys := p.MetricKeys()
 	for m, met := range p.Metrics {
-		prof.Metrics = append(prof.Metrics, metricProfile(m, met, base, baseExposures))
+		// A ratio metric's data are its numerator's and denominator's events.
+		var feeds []int
+		if met.Kind == engine.Ratio {
+			for k, key := range keys {
+				if key == met.Numerator || key == met.Denominator {
+					feeds = append(feeds, k)
+				}
+			}
+		}
+		prof.Metrics = append(prof.Metrics, metricProfile(m, met, feeds, base, baseExposures))
 	}
 	return prof, prof.Validate()
 }
@@ -189,7 +199,7 @@ func population(d, e float64) int {
 }
 
 // metricProfile measures metric m over the baseline contexts.
-func metricProfile(m int, met engine.Metric, base []*ctxAgg, exposures float64) MetricProfile {
+func metricProfile(m int, met engine.Metric, feeds []int, base []*ctxAgg, exposures float64) MetricProfile {
 	mp := MetricProfile{Key: met.Key, DelayShape: ExponentialDelay}
 	var withData, delaySum float64
 	var n, mean, m2 float64 // Welford over per-context values
@@ -201,11 +211,23 @@ func metricProfile(m int, met engine.Metric, base []*ctxAgg, exposures float64) 
 	}
 	for _, c := range base {
 		a := c.metrics[m]
+		for _, k := range feeds {
+			f := c.metrics[k]
+			if f.count == 0 {
+				continue
+			}
+			if a.count == 0 || f.first < a.first {
+				a.first = f.first
+			}
+			a.count += f.count
+		}
 		if a.count > 0 {
 			withData++
 			delaySum += float64(max(0, a.first-c.first))
 		}
 		switch {
+		case met.Kind == engine.Percentile || met.Kind == engine.Ratio:
+			// The MDE is not modelled for these kinds (Var stays 0).
 		case met.Kind == engine.Binary:
 			add(b2f(a.count > 0))
 		case met.Aggregation == engine.Sum:

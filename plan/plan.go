@@ -246,7 +246,11 @@ func (pl *Plan) warn(opts Options) {
 			100*pl.UnresolvedProbability, opts.MaxHoldChecks, time.Duration(opts.MaxHoldChecks)*p.CheckInterval))
 	}
 	last := pl.Steps[len(pl.Steps)-1]
-	for _, m := range last.MDE {
+	for i, m := range last.MDE {
+		if k := p.Metrics[i].Kind; k == engine.Percentile || k == engine.Ratio {
+			pl.Warnings = append(pl.Warnings, fmt.Sprintf("metric %s (%s): the plan does not model this kind's MDE; its minimum contexts are modelled", m.Key, k))
+			continue
+		}
 		if math.IsNaN(float64(m.Absolute)) {
 			pl.Warnings = append(pl.Warnings, fmt.Sprintf("metric %s cannot be tested: it never reaches %d contexts per arm with data", m.Key, p.MinPerArm))
 		}

@@ -250,3 +250,21 @@ func TestFromEventsErrors(t *testing.T) {
 	_, err = FromEvents(context.Background(), &engine.SliceSource{Events: evs}, p, time.Time{})
 	assert.ErrorContains(t, err, "at least an hour is needed")
 }
+
+func TestFromEventsRatioDataAreItsComponents(t *testing.T) {
+	p := engine.Policy{FlagKey: "f", Metrics: []engine.Metric{{Key: "aov", Kind: engine.Ratio, Numerator: "revenue", Denominator: "orders"}}}.WithDefaults()
+	// Keys: aov 0, revenue 1, orders 2. Two of four contexts have component events.
+	var evs []engine.Event
+	for i, key := range []string{"a", "b", "c", "d"} {
+		evs = append(evs, engine.Event{Time: t0.Add(time.Duration(i) * time.Hour).UnixNano(), Kind: engine.KindExposure, ContextKey: key})
+	}
+	evs = append(evs,
+		engine.Event{Time: t0.Add(4 * time.Hour).UnixNano(), Kind: engine.KindMetric, Metric: 1, Value: 10, ContextKey: "a"},
+		engine.Event{Time: t0.Add(5 * time.Hour).UnixNano(), Kind: engine.KindMetric, Metric: 2, Value: 1, ContextKey: "b"},
+	)
+	prof, err := FromEvents(context.Background(), &engine.SliceSource{Events: evs}, p, time.Time{})
+	require.NoError(t, err)
+	// One exposure per context: the data rate is the share with data.
+	assert.InDelta(t, 0.5, prof.Metrics[0].DataRate, 1e-9)
+	assert.Equal(t, 4*time.Hour, prof.Metrics[0].Delay, "a: 0 h → 4 h, b: 1 h → 5 h")
+}

@@ -67,6 +67,12 @@ func FromModel(m sim.Model, p engine.Policy) (*Profile, error) {
 		em := p.Metrics[i]
 		mp := MetricProfile{Key: em.Key, Delay: mm.Delay}
 		switch {
+		case em.Kind == engine.Percentile || em.Kind == engine.Ratio:
+			// The minimum-context counts are modelled; the MDE is not (Var 0).
+			mp.DataRate, mp.DelayShape, mp.Mean = 1, UniformDelay, mm.Mean
+			if mm.Binary {
+				mp.DataRate, mp.DelayShape = mm.Rate, ExponentialDelay
+			}
 		case em.Kind == engine.Binary && mm.Binary:
 			mp.DataRate = mm.Rate
 			mp.DelayShape = ExponentialDelay
