@@ -9,9 +9,14 @@ type CheckState struct {
 	// SRMMismatch: the sequential SRM p-value is at or below the SRM alpha;
 	// SRMRollback: the policy rolls back on it.
 	SRMMismatch, SRMRollback bool
+	// SRMHold: the policy holds on SRM before looking at the metrics.
+	SRMHold bool
 	// Regressed: some metric regressed; AutoRollback: one of the regressed
 	// metrics has auto-rollback on.
 	Regressed, AutoRollback bool
+	// Inconclusive: some metric's verdict was inconclusive and the policy
+	// pauses on it.
+	Inconclusive bool
 	// StepEnded: the check is at or after the end of the step (or of its
 	// extension); Short: the step misses a minimum number of contexts;
 	// LastStep: it is the last monitored step; Extended: its one extension
@@ -19,18 +24,23 @@ type CheckState struct {
 	StepEnded, Short, LastStep, Extended, Hold bool
 }
 
-// Decide applies the decision order: SRM rollback, then regression
-// (rollback, or halt when no regressed metric has auto-rollback), then, at
+// Decide applies the decision order: SRM hold (when the policy holds on
+// it) or rollback, then regression (rollback, or halt when no regressed
+// metric has auto-rollback), then an inconclusive pause, then, at
 // the end of a step, the minimum contexts: complete or advance, extend once,
 // then hold or roll back.
 func Decide(s CheckState) (Decision, Reason) {
 	switch {
+	case s.SRMMismatch && s.SRMHold:
+		return DecisionHold, ReasonSRM
 	case s.SRMMismatch && s.SRMRollback:
 		return DecisionRollback, ReasonSRM
 	case s.Regressed && s.AutoRollback:
 		return DecisionRollback, ReasonRegression
 	case s.Regressed:
 		return DecisionHalt, ReasonRegression
+	case s.Inconclusive:
+		return DecisionHalt, ReasonInconclusive
 	case !s.StepEnded:
 		return DecisionContinue, ReasonNone
 	case !s.Short && s.LastStep:

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -37,6 +38,17 @@ func (k VerdictKind) String() string {
 // MarshalText writes the verdict's name.
 func (k VerdictKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
+// UnmarshalText reads a verdict's name.
+func (k *VerdictKind) UnmarshalText(b []byte) error {
+	for _, c := range []VerdictKind{VerdictNotEnoughData, VerdictPass, VerdictInconclusive, VerdictRegression} {
+		if c.String() == string(b) {
+			*k = c
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown verdict %q", b)
+}
+
 // Verdict is a detector's answer at one check.
 type Verdict struct {
 	Kind VerdictKind
@@ -54,6 +66,9 @@ type Verdict struct {
 	Score float64
 	// Note is a one-line explanation.
 	Note string
+	// Critical marks a failure that fails the rollout whatever the other
+	// metrics say (Kayenta's critical metrics; used by a Scorer).
+	Critical bool
 }
 
 // DetectorInput is what a detector sees at a check for one metric.
@@ -90,12 +105,24 @@ type Detector interface {
 	Check(in *DetectorInput) Verdict
 }
 
-// DetectorFactory makes the detectors of a rollout, one per metric. The
-// policy is the rollout's, with defaults applied.
+// DetectorFactory makes the detectors of a rollout, one per metric of the
+// policy (index i judges p.Metrics[i]); the policy is the rollout's, with
+// defaults applied. Detectors of one rollout may share state (Flagger's
+// failed-checks counter is the canary's, not a metric's); a factory must be
+// safe to call concurrently, as sweeps run rollouts in parallel.
 type DetectorFactory interface {
 	// Name is the detector's name (e.g. "confidence-sequence").
 	Name() string
-	NewDetector(p Policy, metric int) (Detector, error)
+	NewDetectors(p Policy) ([]Detector, error)
+}
+
+// Scorer is implemented by detector factories whose decision is a score
+// over all metrics at once (Kayenta's judge). When the policy's factory is
+// a Scorer, the rollout calls Score after the detectors with their
+// verdicts, and a regression is declared when fail is true (blaming metric,
+// or no metric when it is −1) instead of on any single verdict.
+type Scorer interface {
+	Score(verdicts []Verdict, stepEnded bool) (fail bool, metric int, score float64, note string)
 }
 
 // ConfidenceSequence is the default detector (LaunchDarkly's current
@@ -109,10 +136,15 @@ type ConfidenceSequence struct{}
 // Name implements DetectorFactory.
 func (ConfidenceSequence) Name() string { return "confidence-sequence" }
 
-// NewDetector implements DetectorFactory.
-func (ConfidenceSequence) NewDetector(p Policy, _ int) (Detector, error) {
+// NewDetectors implements DetectorFactory.
+func (ConfidenceSequence) NewDetectors(p Policy) ([]Detector, error) {
 	alpha := p.MetricAlpha()
-	return &csDetector{alpha: alpha, rho: stats.Rho(p.NStar, alpha, true), minPerArm: float64(p.MinPerArm), nstar: p.NStar, pmin: 1}, nil
+	rho := stats.Rho(p.NStar, alpha, true)
+	ds := make([]Detector, len(p.Metrics))
+	for i := range ds {
+		ds[i] = &csDetector{alpha: alpha, rho: rho, minPerArm: float64(p.MinPerArm), nstar: p.NStar, pmin: 1}
+	}
+	return ds, nil
 }
 
 type csDetector struct {

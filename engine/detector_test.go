@@ -32,8 +32,8 @@ func (s *scripted) Check(in *engine.DetectorInput) engine.Verdict {
 type scriptedFactory struct{ d *scripted }
 
 func (f scriptedFactory) Name() string { return "scripted" }
-func (f scriptedFactory) NewDetector(engine.Policy, int) (engine.Detector, error) {
-	return f.d, nil
+func (f scriptedFactory) NewDetectors(engine.Policy) ([]engine.Detector, error) {
+	return []engine.Detector{f.d}, nil
 }
 
 func TestDetectorDrivesTheDecision(t *testing.T) {

@@ -25,11 +25,24 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 
 	// Regressions, in metric order; one with auto-rollback wins over one without.
 	regressed := -1
+	inconclusive := -1
 	for m := range c.Metrics {
 		if c.Metrics[m].Regressed {
 			if regressed < 0 || (r.pol.Metrics[regressed].NoAutoRollback && !r.pol.Metrics[m].NoAutoRollback) {
 				regressed = m
 			}
+		}
+		if c.Metrics[m].Verdict == VerdictInconclusive && inconclusive < 0 {
+			inconclusive = m
+		}
+	}
+	scoreNote := ""
+	if r.scorer != nil {
+		fail, m, _, note := r.scorer.Score(r.verdicts, stepEnded)
+		scoreNote = note
+		regressed = -1
+		if fail {
+			regressed = max(m, 0)
 		}
 	}
 
@@ -40,8 +53,10 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 	c.Decision, c.Reason = Decide(CheckState{
 		SRMMismatch:  c.SRM.Mismatch,
 		SRMRollback:  !r.pol.NoSRMRollback,
+		SRMHold:      r.pol.SRMHold,
 		Regressed:    regressed >= 0,
 		AutoRollback: regressed >= 0 && !r.pol.Metrics[regressed].NoAutoRollback,
+		Inconclusive: inconclusive >= 0 && r.pol.PauseOnInconclusive,
 		StepEnded:    stepEnded,
 		Short:        short != "",
 		LastStep:     r.step == r.nsteps-1,
@@ -49,14 +64,33 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 		Hold:         r.pol.OnInsufficient == HoldOnInsufficient,
 	})
 	switch {
+	case c.Reason == ReasonSRM && r.pol.SRMChiSquare:
+		c.Note = fmt.Sprintf("sample ratio mismatch: χ² p = %.3g < %g (new %d, original %d)",
+			c.SRM.ChiSquareP, r.pol.SRMAlpha, c.Contexts[New], c.Contexts[Original])
+		if c.Decision == DecisionHold {
+			c.Note += "; unhealthy, holding"
+		}
 	case c.Reason == ReasonSRM:
 		c.Note = fmt.Sprintf("sample ratio mismatch: sequential p = %.3g ≤ %g (new %d, original %d)",
 			c.SRM.PValue, r.pol.SRMAlpha, c.Contexts[New], c.Contexts[Original])
+		if c.Decision == DecisionHold {
+			c.Note += "; holding"
+		}
+	case c.Reason == ReasonRegression && r.customDetector:
+		mc := c.Metrics[regressed]
+		c.Metric = mc.Key
+		c.Note = fmt.Sprintf("regression on %s (%s): %s", mc.Key, r.detectorName, r.verdicts[regressed].Note)
+		if scoreNote != "" {
+			c.Note = fmt.Sprintf("%s fails: %s", r.detectorName, scoreNote)
+		}
 	case c.Reason == ReasonRegression:
 		mc := c.Metrics[regressed]
 		c.Metric = mc.Key
 		c.Note = fmt.Sprintf("regression on %s: difference %.4g, interval [%.4g, %.4g], p = %.3g",
 			mc.Key, mc.Estimate, mc.Lower, mc.Upper, mc.PValue)
+	case c.Reason == ReasonInconclusive:
+		c.Metric = c.Metrics[inconclusive].Key
+		c.Note = fmt.Sprintf("inconclusive on %s (%s): %s; paused for manual judgement", c.Metric, r.detectorName, r.verdicts[inconclusive].Note)
 	case c.Decision == DecisionComplete:
 		c.Note = "last step passed; rolled forward to 100%"
 	case c.Decision == DecisionAdvance:
@@ -78,7 +112,12 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 		r.stepEnd = t + int64(r.pol.ExtensionLength(r.step))
 	case DecisionHold:
 		r.holding = true
-		r.stepEnd = t + int64(r.pol.CheckInterval)
+		if c.Reason == ReasonSRM {
+			// Unhealthy: the step cannot end before the next check.
+			r.stepEnd = max(r.stepEnd, t+int64(r.pol.CheckInterval))
+		} else {
+			r.stepEnd = t + int64(r.pol.CheckInterval)
+		}
 	case DecisionComplete:
 		r.finish(t, c.Decision.Status(), c.Reason, "")
 		r.outcome.Step, r.outcome.Percent = r.nsteps+1, 100
@@ -91,7 +130,9 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 			r.alertReverted(ctx, t, c)
 		}
 	case DecisionHalt:
-		r.alertRegression(ctx, t, c, c.Metric)
+		if c.Reason == ReasonRegression {
+			r.alertRegression(ctx, t, c, c.Metric)
+		}
 		r.finish(t, c.Decision.Status(), c.Reason, c.Metric)
 	}
 	r.timeline = append(r.timeline, c)
@@ -133,6 +174,10 @@ func (r *Rollout) snapshot(t int64, stepEnded, start bool) Check {
 	c.SRM = SRMCheck{PValue: r.srm.PValue(), LogBF: r.srm.LogBF()}
 	c.SRM.ChiSquare, c.SRM.ChiSquareP = stats.ChiSquareGOF(r.srmCum[:], r.srmExp[:])
 	c.SRM.Mismatch = c.SRM.PValue <= r.pol.SRMAlpha
+	if r.pol.SRMChiSquare {
+		n := r.srmCum[Original] + r.srmCum[New]
+		c.SRM.Mismatch = n >= float64(r.pol.SRMMinTotal) && c.SRM.ChiSquareP < r.pol.SRMAlpha
+	}
 	return c
 }
 
@@ -168,6 +213,7 @@ func (r *Rollout) metricCheck(m int, met Metric, t int64, stepEnded, start bool)
 		Quantiles: r.quantStrata(m),
 		Ratios:    r.ratioStrata(m),
 	})
+	r.verdicts[m] = v
 	mc.Verdict = v.Kind
 	mc.PValue = v.Score
 	mc.Regressed = v.Kind == VerdictRegression

@@ -188,6 +188,23 @@ type Policy struct {
 
 	Metrics []Metric `json:"metrics"`
 
+	// Name is the named policy this one was built from ("" for guardsim's
+	// default, the LaunchDarkly rule) and Params its overrides, as given.
+	Name   string            `json:"name,omitempty"`
+	Params map[string]string `json:"params,omitempty"`
+	// SRMChiSquare tests SRM with the classical χ² goodness-of-fit p-value
+	// on the cumulative analysed counts (GrowthBook) instead of the
+	// sequential test, once at least SRMMinTotal contexts are analysed.
+	SRMChiSquare bool `json:"srm_chi_square,omitempty"`
+	SRMMinTotal  int  `json:"srm_min_total,omitempty"`
+	// SRMHold makes an SRM hold the rollout (no advance, regressions not
+	// acted on) instead of rolling it back, checked before the metrics
+	// (GrowthBook's "unhealthy").
+	SRMHold bool `json:"srm_hold,omitempty"`
+	// PauseOnInconclusive halts the rollout for manual judgement when a
+	// detector's verdict is inconclusive (Argo Rollouts).
+	PauseOnInconclusive bool `json:"pause_on_inconclusive,omitempty"`
+
 	// Detector makes the per-metric regression detectors (nil:
 	// ConfidenceSequence, the rule described on Alpha, NStar and MinPerArm).
 	Detector DetectorFactory `json:"-"`

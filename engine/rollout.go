@@ -79,7 +79,10 @@ type Rollout struct {
 	srmCum     [NumArms]float64
 	srmExp     [NumArms]float64 // expected counts, Σ over steps
 
-	detectors []Detector
+	detectors    []Detector
+	detectorName string
+	scorer       Scorer
+	verdicts     []Verdict // of the current check
 	// kinds is the state of percentile and ratio metrics (nil without them).
 	kinds *kindState
 	// customDetector: the policy's detector is not the default, so checks
@@ -115,14 +118,17 @@ func NewRollout(p Policy, opts Options) (*Rollout, error) {
 	f := p.DetectorFactory()
 	_, def := f.(ConfidenceSequence)
 	r.customDetector = !def
-	r.detectors = make([]Detector, m)
-	for i := range r.detectors {
-		d, err := f.NewDetector(p, i)
-		if err != nil {
-			return nil, fmt.Errorf("detector %s, metric %s: %w", f.Name(), p.Metrics[i].Key, err)
-		}
-		r.detectors[i] = d
+	r.detectorName = f.Name()
+	r.scorer, _ = f.(Scorer)
+	r.verdicts = make([]Verdict, m)
+	ds, err := f.NewDetectors(p)
+	if err != nil {
+		return nil, fmt.Errorf("detector %s: %w", f.Name(), err)
 	}
+	if len(ds) != m {
+		return nil, fmt.Errorf("detector %s made %d detectors for %d metrics", f.Name(), len(ds), m)
+	}
+	r.detectors = ds
 	if !opts.Start.IsZero() {
 		r.begin(opts.Start.UnixNano())
 	}

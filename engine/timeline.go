@@ -34,6 +34,9 @@ const (
 	ReasonRegression         Reason = "regression"
 	ReasonSRM                Reason = "srm"
 	ReasonInsufficientSample Reason = "insufficient_sample"
+	// ReasonInconclusive: a detector's verdict was inconclusive and the
+	// policy pauses on it (halt for manual judgement).
+	ReasonInconclusive Reason = "inconclusive"
 )
 
 // ArmStats are the per-arm sample sizes and means of a metric.

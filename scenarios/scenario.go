@@ -22,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/engine/detect"
 	"github.com/guardsim/guardsim/engine/schedule"
 	"github.com/guardsim/guardsim/sim"
 )
@@ -79,6 +80,10 @@ type Rollout struct {
 	SRMAlpha         float64  `yaml:"srm_alpha"`
 	SRMConcentration float64  `yaml:"srm_concentration"`
 	SRMRollback      *bool    `yaml:"srm_rollback"`
+	// Policy names a decision rule (`guardsim policies` lists them;
+	// default launchdarkly) and PolicyParams overrides its parameters.
+	Policy       string            `yaml:"policy"`
+	PolicyParams map[string]string `yaml:"policy_params"`
 }
 
 // Step is one monitored step.
@@ -363,7 +368,21 @@ func (s *Scenario) Policy() (engine.Policy, error) {
 		}
 		p.Metrics = append(p.Metrics, em)
 	}
-	return p.WithDefaults(), nil
+	if r.Policy == "" {
+		if len(r.PolicyParams) > 0 {
+			return p, errors.New("rollout.policy_params needs rollout.policy")
+		}
+		return p.WithDefaults(), nil
+	}
+	np, err := detect.Lookup(r.Policy)
+	if err != nil {
+		return p, fmt.Errorf("rollout.policy: %w", err)
+	}
+	p, err = np.Apply(p, r.PolicyParams)
+	if err != nil {
+		return p, fmt.Errorf("rollout.%w", err)
+	}
+	return p, nil
 }
 
 // Model converts the simulation part of the scenario into a sim.Model.

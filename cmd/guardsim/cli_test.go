@@ -247,3 +247,40 @@ func TestAlertsCarryTheLinkBackToTheRollout(t *testing.T) {
 	assert.Contains(t, bodies[0], `"event_action":"trigger"`)
 	assert.Contains(t, bodies[0], link, "the trigger links back to the rollout")
 }
+
+func TestPoliciesListsEveryPolicyWithSources(t *testing.T) {
+	code, stdout, stderr := cli(t, nil, "policies")
+	require.Equal(t, 0, code, stderr)
+	for _, n := range []string{"launchdarkly", "growthbook", "flagger", "argo", "kayenta", "fixed-horizon", "naive-peeking", "launchdarkly-bayesian"} {
+		assert.Contains(t, stdout, "\n"+n+"\n")
+	}
+	assert.Contains(t, stdout, "min_sample               default 150")
+	assert.Contains(t, stdout, "kayenta-judge NetflixACAJudge.scala")
+}
+
+func TestRunWithNamedPolicy(t *testing.T) {
+	dir := t.TempDir()
+	sc := filepath.Join(dir, "s.yaml")
+	require.NoError(t, os.WriteFile(sc, []byte(`name: gb
+seed: 3
+rollout: {policy: growthbook, policy_params: {min_sample: "200"}}
+traffic: {rate_per_hour: 3000}
+metrics:
+  - {key: latency_ms, kind: numeric, direction: lower_is_better, mean: 250, sd: 100, regression: {effect: 10, start_step: 2}}
+`), 0o644))
+	code, _, stderr := cli(t, nil, "run", "--scenario", sc, "--out", filepath.Join(dir, "out"), "-q")
+	require.Equal(t, 0, code, stderr)
+	res := readResult(t, filepath.Join(dir, "out"))
+	assert.Equal(t, "growthbook", res.Policy.Name)
+	assert.Equal(t, engine.StatusRolledBack, res.Outcome.Status)
+	last := res.Timeline[len(res.Timeline)-1]
+	require.NotNil(t, last.Metrics[0].Detail)
+	assert.Contains(t, last.Metrics[0].Detail.Note, "guardrail lost")
+
+	bad := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("name: b\nrollout: {policy: growthbook, policy_params: {min_samples: 1}}\ntraffic: {rate_per_hour: 10}\nmetrics: [{key: m, kind: binary, direction: higher_is_better, rate: 0.1}]\n"), 0o644))
+	code, _, stderr = cli(t, nil, "run", "--scenario", bad, "--out", filepath.Join(dir, "out2"))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "policy_params.min_samples")
+	assert.NoDirExists(t, filepath.Join(dir, "out2"))
+}

@@ -179,6 +179,9 @@ func plan(cfg Config, grid Grid) ([]cellPlan, error) {
 		}
 		c := cellPlan{params: params, pol: p, model: m, effect: m.Metrics[metric].Effect}
 		if cfg.Fidelity == Aggregate {
+			if _, def := p.DetectorFactory().(engine.ConfidenceSequence); !def || p.SRMHold || p.SRMChiSquare || p.PauseOnInconclusive {
+				return nil, fmt.Errorf("cell %s: the aggregate fidelity does not model policy %s; use the event-level fidelity", cellName(params), p.Name)
+			}
 			if c.agg, err = newAggPlan(p, m); err != nil {
 				return nil, fmt.Errorf("cell %s: %w", cellName(params), err)
 			}
