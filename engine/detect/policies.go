@@ -109,6 +109,15 @@ func (np *NamedPolicy) Apply(p engine.Policy, over map[string]string) (engine.Po
 			p.Params[k] = x
 		}
 	}
+	// The peer detectors judge per-context values (Strata); percentile and
+	// ratio metrics are judged by the default detector only, for now.
+	if np.Name != "launchdarkly" {
+		for i, m := range p.Metrics {
+			if m.Kind == engine.Percentile || m.Kind == engine.Ratio {
+				return p, fmt.Errorf("policy %s: metrics[%d] (%s) is a %s metric, which only the launchdarkly policy judges so far", np.Name, i, m.Key, m.Kind)
+			}
+		}
+	}
 	// Build the detectors once to validate the parameters.
 	if _, err := p.DetectorFactory().NewDetectors(p); err != nil {
 		return p, fmt.Errorf("policy %s: %w", np.Name, err)
