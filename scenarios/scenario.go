@@ -104,11 +104,24 @@ type Traffic struct {
 // Metric is a monitored metric and how the simulation generates it.
 type Metric struct {
 	Key          string `yaml:"key"`
-	Kind         string `yaml:"kind"`        // binary | numeric
+	Kind         string `yaml:"kind"`        // binary | numeric | percentile | ratio
 	Aggregation  string `yaml:"aggregation"` // mean | sum (numeric)
 	Direction    string `yaml:"direction"`   // lower_is_better | higher_is_better
 	AutoRollback *bool  `yaml:"auto_rollback"`
 	MinContexts  int    `yaml:"min_contexts"`
+	// Percentile metrics: the quantile (0.99 = p99) and the method
+	// (growthbook, default, or nonparametric).
+	Quantile float64 `yaml:"quantile"`
+	Method   string  `yaml:"method"`
+	// Ratio metrics: the numerator and denominator event keys.
+	Numerator   string `yaml:"numerator"`
+	Denominator string `yaml:"denominator"`
+	// Margin is the tolerated regression: "2ms", "0.5" (metric units) or
+	// "1%" (of the original arm's value).
+	Margin string `yaml:"margin"`
+	// Unit is the metric's time unit (ns, us, ms, s, m, h) when a margin
+	// is given as a duration; a key ending in _ms, _s, _us or _ns implies it.
+	Unit string `yaml:"unit"`
 
 	// Simulation.
 	Rate              float64     `yaml:"rate"`
@@ -126,6 +139,11 @@ type Regression struct {
 	Effect    float64  `yaml:"effect"`
 	Start     Duration `yaml:"start"`
 	StartStep int      `yaml:"start_step"`
+	// TailQuantile and TailScale make a tail regression: new-variation
+	// values above the baseline distribution's TailQuantile are multiplied
+	// by TailScale (numeric and percentile metrics).
+	TailQuantile float64 `yaml:"tail_quantile"`
+	TailScale    float64 `yaml:"tail_scale"`
 }
 
 // SRMFault injects a sample ratio mismatch.
@@ -341,9 +359,6 @@ func (s *Scenario) Policy() (engine.Policy, error) {
 		switch m.Kind {
 		case "binary":
 			em.Kind = engine.Binary
-			if m.Aggregation != "" {
-				return p, fmt.Errorf("metrics[%d] (%s).aggregation applies to numeric metrics only", i, m.Key)
-			}
 		case "numeric":
 			em.Kind = engine.Numeric
 			switch m.Aggregation {
@@ -353,8 +368,24 @@ func (s *Scenario) Policy() (engine.Policy, error) {
 			default:
 				return p, fmt.Errorf("metrics[%d] (%s).aggregation %q must be mean or sum", i, m.Key, m.Aggregation)
 			}
+		case "percentile":
+			em.Kind = engine.Percentile
+			em.Quantile, em.Method = m.Quantile, m.Method
+		case "ratio":
+			em.Kind = engine.Ratio
+			em.Numerator, em.Denominator = m.Numerator, m.Denominator
 		default:
-			return p, fmt.Errorf("metrics[%d] (%s).kind %q must be binary or numeric", i, m.Key, m.Kind)
+			return p, fmt.Errorf("metrics[%d] (%s).kind %q must be binary, numeric, percentile or ratio", i, m.Key, m.Kind)
+		}
+		if m.Kind != "numeric" && m.Aggregation != "" {
+			return p, fmt.Errorf("metrics[%d] (%s).aggregation applies to numeric metrics only", i, m.Key)
+		}
+		if m.Margin != "" {
+			v, rel, err := ParseMargin(m.Margin, metricUnit(m))
+			if err != nil {
+				return p, fmt.Errorf("metrics[%d] (%s).margin: %w", i, m.Key, err)
+			}
+			em.Margin, em.MarginRelative = v, rel
 		}
 		switch m.Direction {
 		case "lower_is_better":
@@ -405,15 +436,18 @@ func (s *Scenario) Model() sim.Model {
 		},
 		Fault: sim.SRMFault{DropNew: s.SRMFault.DropNew, Misassign: s.SRMFault.Misassign, Start: time.Duration(s.SRMFault.Start)},
 	}
-	if m.Horizon == 0 {
-		if p, err := s.Policy(); err == nil {
+	var keys []string
+	if p, err := s.Policy(); err == nil {
+		if m.Horizon == 0 {
 			m.Horizon = p.MaxDuration()
 		}
+		keys = p.MetricKeys()
 	}
 	for _, mt := range s.Metrics {
 		mm := sim.MetricModel{
 			Key:               mt.Key,
 			Binary:            mt.Kind == "binary",
+			Ratio:             mt.Kind == "ratio",
 			Rate:              mt.Rate,
 			Distribution:      sim.Distribution(or(mt.Distribution, "normal")),
 			Mean:              mt.Mean,
@@ -429,6 +463,10 @@ func (s *Scenario) Model() sim.Model {
 			mm.Effect = mt.Regression.Effect
 			mm.EffectStart = time.Duration(mt.Regression.Start)
 			mm.EffectStep = mt.Regression.StartStep
+			mm.TailQuantile, mm.TailScale = mt.Regression.TailQuantile, mt.Regression.TailScale
+		}
+		if mm.Ratio {
+			mm.NumeratorIndex, mm.DenominatorIndex = keyIndex(keys, mt.Numerator), keyIndex(keys, mt.Denominator)
 		}
 		m.Metrics = append(m.Metrics, mm)
 	}

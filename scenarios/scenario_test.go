@@ -89,7 +89,7 @@ func TestParseErrors(t *testing.T) {
 		{"wrong type", "name: x\nseed: abc\n", "line 2"},
 		{"missing name", "rollout: {}\n", "name: required"},
 		{"bad alpha", base + "rollout:\n  alpha: 0.9\n", "rollout: alpha 0.9"},
-		{"bad kind", "name: x\nmetrics:\n  - key: m\n    kind: count\n    direction: lower_is_better\n", `kind "count" must be binary or numeric`},
+		{"bad kind", "name: x\nmetrics:\n  - key: m\n    kind: count\n    direction: lower_is_better\n", `kind "count" must be binary, numeric, percentile or ratio`},
 		{"bad direction", "name: x\nmetrics:\n  - key: m\n    kind: binary\n    direction: up\n", `direction "up"`},
 		{"no metrics", "name: x\ntraffic:\n  rate_per_hour: 1\n", "at least one metric"},
 		{"bad step", base + "rollout:\n  steps:\n    - {percent: 80, duration: 1h}\n", "step 1: percent 80"},

@@ -243,6 +243,14 @@ func (g *Generator) schedule(t int64, i int, key string, mi int, served engine.V
 		}
 		return
 	}
+	if mm.Ratio {
+		g.scheduleRatio(t, key, mm, effect)
+		return
+	}
+	tail, thr := 1.0, 0.0
+	if mm.TailScale != 0 && served == engine.New && g.tailOn(mm, t) {
+		tail, thr = mm.TailScale, mm.tailThreshold()
+	}
 	icpt := 0.0
 	if mm.ContextSD > 0 {
 		icpt = mm.ContextSD * g.normal(i, saltIntercept+uint64(mi))
@@ -256,6 +264,9 @@ func (g *Generator) schedule(t int64, i int, key string, mi int, served engine.V
 			v = math.Exp(mu + math.Sqrt(s2)*g.rng.NormFloat64())
 		default:
 			v = mm.Mean + mm.SD*g.rng.NormFloat64()
+		}
+		if tail != 1 && v > thr {
+			v *= tail
 		}
 		push(t+1+int64(g.rng.Float64()*2*float64(mm.Delay)), v+icpt+effect)
 	}

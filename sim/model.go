@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Model describes a synthetic stream.
@@ -77,6 +79,32 @@ type MetricModel struct {
 	Effect      float64
 	EffectStart time.Duration
 	EffectStep  int
+	// TailQuantile and TailScale (when TailScale ≠ 0) make a tail
+	// regression of a numeric metric's values: a new-variation value above
+	// the baseline distribution's TailQuantile (without the context
+	// intercept) is multiplied by TailScale, under the same start rule as
+	// Effect.
+	TailQuantile float64
+	TailScale    float64
+
+	// Ratio metrics emit no events of their own key: per exposure,
+	// EventsPerExposure denominator events of value 1 (key index
+	// DenominatorIndex, e.g. requests), each followed with probability Rate
+	// (+ Effect on the new variation from the effect's start) by a
+	// numerator event of value 1 (NumeratorIndex, e.g. errors).
+	Ratio            bool
+	NumeratorIndex   int32
+	DenominatorIndex int32
+}
+
+// tailThreshold is the TailQuantile of the metric's baseline distribution.
+func (mm *MetricModel) tailThreshold() float64 {
+	z := distuv.UnitNormal.Quantile(mm.TailQuantile)
+	if mm.Distribution == LogNormal {
+		s2 := math.Log1p(mm.SD * mm.SD / (mm.Mean * mm.Mean))
+		return math.Exp(math.Log(mm.Mean) - s2/2 + math.Sqrt(s2)*z)
+	}
+	return mm.Mean + mm.SD*z
 }
 
 // SRMFault injects a sample ratio mismatch.
@@ -115,7 +143,12 @@ func (m *Model) Validate() error {
 	check(t.Population >= 0, "traffic.population %d must not be negative", t.Population)
 	for i, mm := range m.Metrics {
 		p := fmt.Sprintf("metrics[%d] (%s)", i, mm.Key)
-		if mm.Binary {
+		if mm.Ratio {
+			check(mm.Rate >= 0 && mm.Rate <= 1, "%s.rate %g must be in [0, 1]", p, mm.Rate)
+			check(mm.Rate+mm.Effect >= 0 && mm.Rate+mm.Effect <= 1, "%s: rate + regression.effect = %g must be in [0, 1]", p, mm.Rate+mm.Effect)
+			check(mm.EventsPerExposure >= 1, "%s.events_per_exposure %d must be at least 1", p, mm.EventsPerExposure)
+			check(mm.NumeratorIndex >= 0 && mm.DenominatorIndex >= 0, "%s: numerator and denominator keys must be event keys of the policy", p)
+		} else if mm.Binary {
 			check(mm.Rate >= 0 && mm.Rate <= 1, "%s.rate %g must be in [0, 1]", p, mm.Rate)
 			check(mm.Rate+mm.Effect >= 0 && mm.Rate+mm.Effect <= 1, "%s: rate + regression.effect = %g must be in [0, 1]", p, mm.Rate+mm.Effect)
 		} else {
@@ -124,6 +157,11 @@ func (m *Model) Validate() error {
 			check(mm.ContextSD >= 0, "%s.context_sd %g must not be negative", p, mm.ContextSD)
 			check(mm.Distribution != LogNormal || mm.Mean > 0, "%s.mean %g must be positive for a log-normal metric", p, mm.Mean)
 			check(mm.EventsPerExposure >= 1, "%s.events_per_exposure %d must be at least 1", p, mm.EventsPerExposure)
+		}
+		if mm.TailScale != 0 {
+			check(!mm.Binary && !mm.Ratio, "%s: a tail regression applies to numeric and percentile metrics only", p)
+			check(mm.TailScale > 0, "%s.regression.tail_scale %g must be positive", p, mm.TailScale)
+			check(mm.TailQuantile > 0 && mm.TailQuantile < 1, "%s.regression.tail_quantile %g must be in (0, 1)", p, mm.TailQuantile)
 		}
 		check(mm.Delay >= 0, "%s.delay %v must not be negative", p, mm.Delay)
 		check(mm.EffectStep >= 0, "%s.regression.start_step %d must not be negative", p, mm.EffectStep)

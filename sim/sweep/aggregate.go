@@ -182,6 +182,10 @@ func newAggPlan(p engine.Policy, m sim.Model) (*aggPlan, error) {
 			effectStart: int64(mm.EffectStart),
 		}
 		switch {
+		case em.Kind == engine.Percentile || em.Kind == engine.Ratio:
+			return nil, fmt.Errorf("metric %s: %s metrics cannot be simulated at aggregate fidelity (no per-interval sufficient statistics reproduce a quantile's or ratio's sampling exactly); use the event fidelity", em.Key, em.Kind)
+		case em.Margin != 0:
+			return nil, fmt.Errorf("metric %s: margins are not simulated at aggregate fidelity; use the event fidelity", em.Key)
 		case em.Kind == engine.Binary && mm.Binary:
 			am.binary = true
 			am.rate = mm.Rate

@@ -21,6 +21,7 @@ const (
 	ParamCheckInterval = "check_interval" // hours between checks
 	ParamStepHours     = "step_hours"     // duration of every step, in hours
 	ParamMinPerArm     = "min_per_arm"    // contexts per arm before a regression may be declared
+	ParamTailScale     = "tail_scale"     // tail regression factor on the swept metric (1: none)
 )
 
 // paramSpecs lists the supported parameters, in the order the help text shows them.
@@ -40,6 +41,7 @@ var paramSpecs = []struct {
 		return rangeErr(v > 0 && v*float64(time.Hour) < math.MaxInt64 && time.Duration(v*float64(time.Hour)) > 0, "must be a positive number of hours, at most 2562047")
 	}},
 	{ParamMinPerArm, true, func(v float64) error { return rangeErr(v >= 2, "must be at least 2") }},
+	{ParamTailScale, false, func(v float64) error { return rangeErr(v > 0, "must be positive") }},
 }
 
 func rangeErr(ok bool, msg string) error {
@@ -185,7 +187,7 @@ func formatValue(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) 
 func PolicyLabel(params []Param) string {
 	var parts []string
 	for _, p := range params {
-		if p.Name != ParamEffect {
+		if p.Name != ParamEffect && p.Name != ParamTailScale {
 			parts = append(parts, p.Name+"="+formatValue(p.Value))
 		}
 	}
@@ -224,6 +226,14 @@ func apply(base engine.Policy, model sim.Model, metric int, params []Param, reco
 			}
 		case ParamMinPerArm:
 			p.MinPerArm = int(v)
+		case ParamTailScale:
+			// 1 is no regression; the scenario's tail_quantile (p98 by
+			// default) sets which values it scales.
+			mm := &m.Metrics[metric]
+			mm.TailScale = v
+			if mm.TailQuantile == 0 {
+				mm.TailQuantile = 0.98
+			}
 		default:
 			return p, m, fmt.Errorf("%w: unknown parameter %q", ErrGrid, pr.Name)
 		}

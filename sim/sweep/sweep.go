@@ -178,6 +178,10 @@ func plan(cfg Config, grid Grid) ([]cellPlan, error) {
 			return nil, err
 		}
 		c := cellPlan{params: params, pol: p, model: m, effect: m.Metrics[metric].Effect}
+		if grid.Has(ParamTailScale) {
+			// A tail sweep's effect is the relative tail regression.
+			c.effect = math.Round((m.Metrics[metric].TailScale-1)*1e12) / 1e12
+		}
 		if cfg.Fidelity == Aggregate {
 			if _, def := p.DetectorFactory().(engine.ConfidenceSequence); !def || p.SRMHold || p.SRMChiSquare || p.PauseOnInconclusive {
 				return nil, fmt.Errorf("cell %s: the aggregate fidelity does not model policy %s; use the event-level fidelity", cellName(params), p.Name)
