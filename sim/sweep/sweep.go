@@ -314,19 +314,6 @@ func runReps(ctx context.Context, cfg Config, cell *cellPlan, as *aggSim, lo, hi
 	return nil
 }
 
-// simulateEvent runs one event-level rollout of a cell.
-func simulateEvent(ctx context.Context, c *cellPlan, seed uint64) (outcome, error) {
-	p := c.pol
-	p.Seed = bucketSeed(seed)
-	m := c.model
-	m.Seed = seed
-	res, err := sim.Simulate(ctx, p, m, engine.Options{}, nil)
-	if err != nil {
-		return outcome{}, err
-	}
-	return fromEngine(res.Outcome), nil
-}
-
 func fromEngine(o engine.Outcome) outcome {
 	return outcome{elapsed: int64(o.Elapsed), newContexts: int64(o.NewContexts), status: statusCode(o.Status), reason: reasonCode(o.Reason)}
 }
