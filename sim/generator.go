@@ -183,7 +183,6 @@ func (g *Generator) bucket(i int) float32 {
 	return b
 }
 
-
 // unit is a deterministic uniform in [0, 1) for (context, salt).
 func (g *Generator) unit(i int, salt uint64) float64 {
 	x := splitmix(g.m.Seed ^ uint64(i)*0x9e3779b97f4a7c15 ^ salt*0xbf58476d1ce4e5b9)
