@@ -51,6 +51,9 @@ type Scenario struct {
 	Traffic       Traffic  `yaml:"traffic"`
 	Metrics       []Metric `yaml:"metrics"`
 	SRMFault      SRMFault `yaml:"srm_fault"`
+	// Events says how replay reads event exports for this rollout (the
+	// command line's --format, --columns, --variations, --time-unit win).
+	Events EventsSpec `yaml:"events"`
 
 	// Source is where the scenario came from (file path or "builtin:NAME").
 	Source string `yaml:"-"`

@@ -284,3 +284,40 @@ metrics:
 	assert.Contains(t, stderr, "policy_params.min_samples")
 	assert.NoDirExists(t, filepath.Join(dir, "out2"))
 }
+
+// TestReplayExports: CSV generate → replay reproduces the Parquet replay,
+// and the LaunchDarkly example exports (streaming and warehouse) replay to
+// the same timeline as the run of their rollout.
+func TestReplayExports(t *testing.T) {
+	tmp := t.TempDir()
+	csvEvents, pqEvents := filepath.Join(tmp, "ev.csv"), filepath.Join(tmp, "ev.parquet")
+	for _, ev := range []string{csvEvents, pqEvents} {
+		code, _, stderr := cli(t, nil, "generate", "--scenario", "low-traffic", "--out", ev, "--quiet")
+		require.Equal(t, 0, code, stderr)
+	}
+	code, stdout, _ := cli(t, nil, "generate", "--scenario", "low-traffic", "--out", csvEvents)
+	require.Equal(t, 0, code)
+	assert.Contains(t, stdout, "--start 2026-01-05T00:00:00Z", "the CSV replay hint carries the start")
+	code, _, stderr := cli(t, nil, "replay", "--events", pqEvents, "--rollout", "low-traffic", "--out", filepath.Join(tmp, "rp"), "--quiet", "--no-alerts")
+	require.Equal(t, 0, code, stderr)
+	code, _, stderr = cli(t, nil, "replay", "--events", csvEvents, "--rollout", "low-traffic", "--start", "2026-01-05T00:00:00Z", "--out", filepath.Join(tmp, "rc"), "--quiet", "--no-alerts")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, readResult(t, filepath.Join(tmp, "rp")).Timeline, readResult(t, filepath.Join(tmp, "rc")).Timeline)
+
+	rollout := filepath.Join("..", "..", "testdata", "launchdarkly", "rollout.yaml")
+	var outcomes []engine.Outcome
+	for _, src := range []string{"stream", "warehouse"} {
+		dir := filepath.Join(tmp, "ld-"+src)
+		code, _, stderr := cli(t, nil, "replay", "--format", "launchdarkly", "--events", filepath.Join("..", "..", "testdata", "launchdarkly", src),
+			"--rollout", rollout, "--out", dir, "--quiet", "--no-alerts")
+		require.Equal(t, 0, code, stderr)
+		outcomes = append(outcomes, readResult(t, dir).Outcome)
+	}
+	assert.Equal(t, outcomes[0], outcomes[1])
+	assert.Equal(t, engine.StatusRolledBack, outcomes[0].Status)
+	assert.Equal(t, engine.ReasonRegression, outcomes[0].Reason)
+
+	code, _, stderr = cli(t, nil, "replay", "--events", filepath.Join("..", "..", "testdata", "exports", "events.csv"), "--rollout", rollout, "--out", filepath.Join(tmp, "x"), "--columns", "tim=ts")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `--columns: column mapping "tim=ts": unknown field "tim"`)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -86,9 +87,12 @@ func init() {
 					fmt.Fprintf(e.stdout, " (%s)", res.Outcome.Reason)
 				}
 				fmt.Fprintln(e.stdout)
-				if _, isCSV := w.(*eventlog.CSVWriter); !isCSV {
-					fmt.Fprintf(e.stdout, "replay it with: guardsim replay --events %s --rollout %s --out DIR\n", *out, strings.TrimPrefix(s.Source, "builtin:"))
+				start := ""
+				if _, isCSV := w.(*eventlog.CSVWriter); isCSV {
+					// CSV has no metadata for the rollout start.
+					start = " --start " + m.Start.UTC().Format(time.RFC3339Nano)
 				}
+				fmt.Fprintf(e.stdout, "replay it with: guardsim replay --events %s --rollout %s%s --out DIR\n", *out, strings.TrimPrefix(s.Source, "builtin:"), start)
 				return nil
 			}
 		},

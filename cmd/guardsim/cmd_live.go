@@ -20,13 +20,14 @@ func init() {
 		summary: "run a scenario or a replay paced in real time (or sped up) against a real PagerDuty endpoint",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 			scenario := fs.String("scenario", "", "built-in scenario name or scenario YAML file (default: "+scenarios.Default+" unless --events is given)")
-			events := fs.StringSlice("events", nil, "replay these Parquet event files instead of a scenario (needs --rollout)")
+			events := fs.StringSlice("events", nil, "replay these event files (as replay --events) instead of a scenario (needs --rollout)")
 			rollout := fs.String("rollout", "", "rollout policy for --events (file or built-in scenario name)")
 			speed := fs.Float64("speed", 1, "virtual seconds per wall-clock second (3600: an hour a second)")
 			out := fs.String("out", "", "output directory (default out/live-<name>)")
 			seed := fs.Uint64("seed", 0, "override the scenario's seed")
 			mock := fs.Bool("mock", false, "send alerts to the in-process mock instead of PagerDuty (a dry run)")
 			quiet := fs.BoolP("quiet", "q", false, "do not print the summary")
+			imp := addImportFlags(fs)
 			alerts := addAlertFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
@@ -62,7 +63,7 @@ func init() {
 					if p, err = s.Policy(); err != nil {
 						return err
 					}
-					rd, eo, err := openEvents(ctx, *events, p, 0)
+					rd, eo, err := openEvents(ctx, *events, p, 0, imp, s.Events)
 					if err != nil {
 						return err
 					}

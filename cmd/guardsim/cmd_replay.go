@@ -11,29 +11,7 @@ import (
 	"github.com/guardsim/guardsim/engine"
 	"github.com/guardsim/guardsim/engine/schedule"
 	"github.com/guardsim/guardsim/scenarios"
-	"github.com/guardsim/guardsim/sim/eventlog"
 )
-
-// openEvents opens event files for replaying policy p: exposures of its flag
-// and events of its metrics, the rollout starting where the files record it
-// (else at the first event).
-func openEvents(ctx context.Context, paths []string, p engine.Policy, tolerance time.Duration) (*eventlog.Reader, engine.Options, error) {
-	rd, err := eventlog.Open(ctx, paths, eventlog.ReadOptions{
-		FlagKey:             p.FlagKey,
-		MetricKeys:          p.MetricKeys(),
-		OutOfOrderTolerance: tolerance,
-		// The engine copies the keys it keeps, so the reader may share them.
-		SharedKeyStorage: true,
-	})
-	if err != nil {
-		return nil, engine.Options{}, err
-	}
-	var eo engine.Options
-	if t, ok := rd.Start(); ok {
-		eo.Start = t
-	}
-	return rd, eo, nil
-}
 
 // policyOverrides are the what-if flags of replay and live.
 type policyOverrides struct {
@@ -123,14 +101,15 @@ func (o *policyOverrides) apply(p engine.Policy) (engine.Policy, error) {
 func init() {
 	register(&command{
 		name:    "replay",
-		summary: "replay Parquet event files through a rollout policy (with what-if overrides)",
+		summary: "replay event files (Parquet, CSV, JSON lines, LaunchDarkly exports) through a rollout policy (with what-if overrides)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
-			events := fs.StringSlice("events", nil, "Parquet event file or directory of parts (repeatable, comma-separated)")
+			events := fs.StringSlice("events", nil, "event files (Parquet, CSV, JSON lines) or directories, read recursively (repeatable, comma-separated)")
 			rollout := fs.String("rollout", "", "rollout policy: a rollout/scenario YAML file or built-in scenario name (required)")
 			out := fs.String("out", "", "output directory (required)")
 			tolerance := fs.Duration("tolerance", 0, "how far back in time a row may go within a file before it is an error")
 			start := fs.String("start", "", "rollout start (RFC 3339); default: the start recorded in the file, else the first event")
 			quiet := fs.BoolP("quiet", "q", false, "do not print the summary")
+			imp := addImportFlags(fs)
 			ov := addOverrides(fs)
 			alerts := addAlertFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error {
@@ -151,7 +130,7 @@ func init() {
 				if p, err = ov.apply(p); err != nil {
 					return err
 				}
-				rd, eo, err := openEvents(ctx, *events, p, *tolerance)
+				rd, eo, err := openEvents(ctx, *events, p, *tolerance, imp, s.Events)
 				if err != nil {
 					return err
 				}
