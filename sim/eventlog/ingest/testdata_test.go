@@ -40,6 +40,7 @@ func exampleEvents(t testing.TB, withArms bool) (engine.Policy, []engine.Event) 
 		for _, e := range b {
 			e.Time -= e.Time % int64(time.Millisecond)
 			e.ContextKey = strings.Clone(e.ContextKey)
+			e.ContextID = 0 // the generator's own numbering; files carry keys only
 			if e.Kind == engine.KindMetric {
 				e.Variation = engine.Unassigned // as every reader gives them
 			}
