@@ -312,8 +312,34 @@ func (s *Scenario) BucketSeed() int64 {
 }
 
 // Policy converts the rollout and metric definitions into an engine policy
-// (defaults applied).
+// (defaults applied), under the named rollout.policy when one is given.
 func (s *Scenario) Policy() (engine.Policy, error) {
+	p, err := s.BasePolicy()
+	if err != nil {
+		return p, err
+	}
+	r := s.Rollout
+	if r.Policy == "" {
+		if len(r.PolicyParams) > 0 {
+			return p, errors.New("rollout.policy_params needs rollout.policy")
+		}
+		return p, nil
+	}
+	np, err := detect.Lookup(r.Policy)
+	if err != nil {
+		return p, fmt.Errorf("rollout.policy: %w", err)
+	}
+	p, err = np.Apply(p, r.PolicyParams)
+	if err != nil {
+		return p, fmt.Errorf("rollout.%w", err)
+	}
+	return p, nil
+}
+
+// BasePolicy is the policy of the rollout and metric definitions without
+// the named rollout.policy (guardsim's default rule; defaults applied):
+// what `guardsim compare` applies each compared policy to.
+func (s *Scenario) BasePolicy() (engine.Policy, error) {
 	r := s.Rollout
 	p := engine.Policy{
 		ProjectKey:       or(r.ProjectKey, "default"),
@@ -402,21 +428,7 @@ func (s *Scenario) Policy() (engine.Policy, error) {
 		}
 		p.Metrics = append(p.Metrics, em)
 	}
-	if r.Policy == "" {
-		if len(r.PolicyParams) > 0 {
-			return p, errors.New("rollout.policy_params needs rollout.policy")
-		}
-		return p.WithDefaults(), nil
-	}
-	np, err := detect.Lookup(r.Policy)
-	if err != nil {
-		return p, fmt.Errorf("rollout.policy: %w", err)
-	}
-	p, err = np.Apply(p, r.PolicyParams)
-	if err != nil {
-		return p, fmt.Errorf("rollout.%w", err)
-	}
-	return p, nil
+	return p.WithDefaults(), nil
 }
 
 // Model converts the simulation part of the scenario into a sim.Model.
