@@ -32,6 +32,7 @@ func init() {
 			seed := fs.Uint64("seed", 0, "override the scenario's seed")
 			tolerance := fs.Duration("tolerance", 0, "with --events: how far back in time a row may go within a file")
 			quiet := fs.BoolP("quiet", "q", false, "do not print the comparison table")
+			imp := addImportFlags(fs)
 			alerts := addAlertFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
@@ -118,7 +119,7 @@ func init() {
 					target = al.target()
 					var res *engine.Result
 					if replay {
-						rd, eo, err := openEvents(ctx, *events, p, *tolerance)
+						rd, eo, err := openEvents(ctx, *events, p, *tolerance, imp, s.Events)
 						if err != nil {
 							al.close()
 							return err
