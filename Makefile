@@ -9,7 +9,7 @@ FUZZTIME     ?= 15s
 OUT          ?= out
 BIN          ?= bin/guardsim
 
-.PHONY: all build run test test-short vet lint fuzz bench notebooks docs-images clean
+.PHONY: all build run test test-short vet lint fuzz bench bench-compare notebooks docs-images clean
 
 all: build
 
@@ -43,6 +43,12 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./engine/... ./sim/... ./reports/... ./pagerduty/...
+
+# guardsim replay versus DuckDB computing the same aggregates on a ~30M-event
+# file: agreement, then medians of wall time, CPU and peak memory (see
+# bench/duckdb/README.md). RUNS=n sets the number of timed runs.
+bench-compare: build
+	bash bench/duckdb/compare.sh
 
 notebooks: build
 	bash notebooks/install.sh
