@@ -72,6 +72,7 @@ type reportView struct {
 	PolicyMets  []kv
 	Counters    []kv
 	Charts      []chartView
+	Replay      []kv
 }
 
 func orDash(s string) string {
@@ -331,7 +332,13 @@ var reportMD = texttemplate.Must(texttemplate.New("report.md").Funcs(mdFuncs).Pa
 | | |
 |---|---|
 {{range .Outcome}}| {{cell .Key}} | {{cell .Value}} |
-{{end}}
+{{end}}{{if .Replay}}
+## Replay
+
+| | |
+|---|---|
+{{range .Replay}}| {{cell .Key}} | {{cell .Value}} |
+{{end}}{{end}}
 ## Metrics
 
 | Metric | Direction | Estimate (new − original) | Interval | p-value | Status | First regressed at | Mean original | Mean new | n original | n new |
@@ -429,6 +436,12 @@ var reportHTML = htmltemplate.Must(htmltemplate.New("report.html").Parse(`<!DOCT
 <table>
 {{range .Outcome}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>
 {{end}}</table>
+{{if .Replay}}
+<h2>Replay</h2>
+<table class="replay">
+{{range .Replay}}<tr><th>{{.Key}}</th><td{{if eq .Key "Caveat"}} class="bad"{{end}}>{{.Value}}</td></tr>
+{{end}}</table>
+{{end}}
 
 <h2>Metrics</h2>
 <table>
@@ -495,6 +508,10 @@ type htmlView struct {
 // res. charts are PNG files (usually from WriteDifferenceCharts): the
 // markdown links them relative to dir, the HTML embeds them as data URIs.
 func WriteReport(dir string, res *engine.Result, charts []string) error {
+	return writeReport(dir, res, charts, nil)
+}
+
+func writeReport(dir string, res *engine.Result, charts []string, prov *Provenance) error {
 	if res == nil {
 		return errors.New("write report: nil result")
 	}
@@ -502,6 +519,7 @@ func WriteReport(dir string, res *engine.Result, charts []string) error {
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
+	v.Replay = prov.lines()
 	if err := writeTemplate(filepath.Join(dir, "report.md"), func(w io.Writer) error { return reportMD.Execute(w, v) }); err != nil {
 		return err
 	}
@@ -530,12 +548,18 @@ const ChartsDir = "charts"
 // chart per metric in dir/charts/, report.md, report.html and summary.json.
 // It returns the chart paths.
 func WriteRollout(dir string, res *engine.Result) ([]string, error) {
+	return WriteRolloutWith(dir, res, nil)
+}
+
+// WriteRolloutWith is WriteRollout for a replay: prov (when not nil) goes
+// into report.md, report.html and summary.json.
+func WriteRolloutWith(dir string, res *engine.Result, prov *Provenance) ([]string, error) {
 	charts, err := WriteDifferenceCharts(filepath.Join(dir, ChartsDir), res)
 	if err != nil {
 		return charts, err
 	}
-	if err := WriteReport(dir, res, charts); err != nil {
+	if err := writeReport(dir, res, charts, prov); err != nil {
 		return charts, err
 	}
-	return charts, WriteSummaryJSON(filepath.Join(dir, "summary.json"), res)
+	return charts, writeSummaryJSON(filepath.Join(dir, "summary.json"), res, prov)
 }

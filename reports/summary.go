@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/engine/schedule"
 	"github.com/guardsim/guardsim/internal/atomicfile"
 )
 
@@ -22,6 +23,8 @@ type Summary struct {
 	// SRM is the SRM state at the last check.
 	SRM   engine.SRMCheck `json:"srm"`
 	Steps []StepRow       `json:"steps"`
+	// Replay says where a replay's events came from (absent for a run).
+	Replay *Provenance `json:"replay,omitempty"`
 }
 
 // MetricSummary is a metric's final state: the last ready estimate and
@@ -81,12 +84,18 @@ func BuildSummary(res *engine.Result) Summary {
 
 // EncodeSummary writes the summary of res as indented JSON.
 func EncodeSummary(w io.Writer, res *engine.Result) error {
+	return encodeSummary(w, res, nil)
+}
+
+func encodeSummary(w io.Writer, res *engine.Result, prov *Provenance) error {
 	if res == nil {
 		return errors.New("encode summary: nil result")
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(BuildSummary(res)); err != nil {
+	s := BuildSummary(res)
+	s.Replay = prov
+	if err := enc.Encode(s); err != nil {
 		return fmt.Errorf("encode summary: %w", err)
 	}
 	return nil
@@ -94,8 +103,69 @@ func EncodeSummary(w io.Writer, res *engine.Result) error {
 
 // WriteSummaryJSON writes the summary of res to path (atomically).
 func WriteSummaryJSON(path string, res *engine.Result) error {
-	if err := atomicfile.Write(path, func(w io.Writer) error { return EncodeSummary(w, res) }); err != nil {
+	return writeSummaryJSON(path, res, nil)
+}
+
+func writeSummaryJSON(path string, res *engine.Result, prov *Provenance) error {
+	if err := atomicfile.Write(path, func(w io.Writer) error { return encodeSummary(w, res, prov) }); err != nil {
 		return fmt.Errorf("write summary %s: %w", path, err)
 	}
+	return nil
+}
+
+// MarshalJSON writes the summary row with RegressedAt in seconds.
+func (m MetricSummary) MarshalJSON() ([]byte, error) {
+	type plain MetricSummary
+	var at *schedule.Seconds
+	if m.RegressedAt != nil {
+		v := schedule.Seconds(*m.RegressedAt)
+		at = &v
+	}
+	return json.Marshal(struct {
+		plain
+		RegressedAt *schedule.Seconds `json:"regressed_at,omitempty"`
+	}{plain(m), at})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (m *MetricSummary) UnmarshalJSON(b []byte) error {
+	type plain MetricSummary
+	aux := struct {
+		*plain
+		RegressedAt *schedule.Seconds `json:"regressed_at,omitempty"`
+	}{plain: (*plain)(m)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	m.RegressedAt = nil
+	if aux.RegressedAt != nil {
+		d := time.Duration(*aux.RegressedAt)
+		m.RegressedAt = &d
+	}
+	return nil
+}
+
+// MarshalJSON writes the step row with its elapsed times in seconds.
+func (r StepRow) MarshalJSON() ([]byte, error) {
+	type plain StepRow
+	return json.Marshal(struct {
+		plain
+		StartElapsed schedule.Seconds `json:"start_elapsed"`
+		EndElapsed   schedule.Seconds `json:"end_elapsed"`
+	}{plain(r), schedule.Seconds(r.StartElapsed), schedule.Seconds(r.EndElapsed)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *StepRow) UnmarshalJSON(b []byte) error {
+	type plain StepRow
+	aux := struct {
+		*plain
+		StartElapsed schedule.Seconds `json:"start_elapsed"`
+		EndElapsed   schedule.Seconds `json:"end_elapsed"`
+	}{plain: (*plain)(r)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	r.StartElapsed, r.EndElapsed = time.Duration(aux.StartElapsed), time.Duration(aux.EndElapsed)
 	return nil
 }

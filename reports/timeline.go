@@ -39,7 +39,7 @@ func WriteTimelineCSV(w io.Writer, res *engine.Result) error {
 	}
 	for _, c := range res.Timeline {
 		row := []string{
-			c.Time.UTC().Format(time.RFC3339), hours(c.Elapsed), strconv.Itoa(c.Step), ff(c.Percent), strconv.FormatBool(c.Extended),
+			c.Time.UTC().Format(time.RFC3339Nano), hours(c.Elapsed), strconv.Itoa(c.Step), ff(c.Percent), strconv.FormatBool(c.Extended),
 			strconv.Itoa(c.Contexts[engine.Original]), strconv.Itoa(c.Contexts[engine.New]), strconv.Itoa(c.StepNewContexts),
 			ff(c.SRM.PValue), ff(c.SRM.LogBF), ff(c.SRM.ChiSquare), ff(c.SRM.ChiSquareP), strconv.FormatBool(c.SRM.Mismatch),
 			string(c.Decision), string(c.Reason), c.Metric, c.Note,
@@ -80,6 +80,8 @@ type SummaryInfo struct {
 	Title string
 	// OutDir is where the outputs were written ("" to omit the line).
 	OutDir string
+	// Replay is the provenance of a replay (nil for a run).
+	Replay *Provenance
 }
 
 // WriteSummary writes a one-screen plain-text summary of a rollout.
@@ -96,7 +98,18 @@ func WriteSummary(w io.Writer, res *engine.Result, info SummaryInfo) error {
 	}
 	fmt.Fprintf(&b, "schedule: %s → 100%%; check every %s; alpha %g, N* %g; min %d new contexts per step\n",
 		strings.Join(steps, " → "), shortDur(p.CheckInterval), p.MetricAlpha(), p.NStar, p.MinContexts)
-	fmt.Fprintf(&b, "started %s\n\n", res.Start.UTC().Format(time.RFC3339))
+	fmt.Fprintf(&b, "started %s\n", res.Start.UTC().Format(time.RFC3339))
+	if pr := info.Replay; pr != nil {
+		ov := "none"
+		if len(pr.Overrides) > 0 {
+			ov = strings.Join(pr.Overrides, ", ")
+		}
+		fmt.Fprintf(&b, "what-if overrides: %s\n", ov)
+		for _, c := range pr.Caveats {
+			fmt.Fprintf(&b, "CAVEAT: %s\n", c)
+		}
+	}
+	b.WriteString("\n")
 
 	switch o.Status {
 	case engine.StatusCompleted:

@@ -91,11 +91,28 @@ func TestGenerateThenReplayReproducesRun(t *testing.T) {
 			assert.Contains(t, stdout, "wrote ")
 			code, _, stderr = cli(t, nil, "replay", "--events", events, "--rollout", sc, "--out", replayDir, "--quiet")
 			require.Equal(t, 0, code, stderr)
-			for _, f := range []string{"timeline.csv", "summary.json", "report.md", "pagerduty.jsonl"} {
+			for _, f := range []string{"timeline.csv", "timeline.json", "summary.json", "report.md", "pagerduty.jsonl"} {
 				x, err := os.ReadFile(filepath.Join(runDir, f))
 				require.NoError(t, err)
 				y, err := os.ReadFile(filepath.Join(replayDir, f))
 				require.NoError(t, err)
+				// The replay adds its provenance; everything else is the run's.
+				switch f {
+				case "summary.json":
+					var sum map[string]any
+					require.NoError(t, json.Unmarshal(y, &sum))
+					require.Contains(t, sum, "replay")
+					delete(sum, "replay")
+					var want map[string]any
+					require.NoError(t, json.Unmarshal(x, &want))
+					assert.Equal(t, want, sum, "summary.json: replay differs from run")
+					continue
+				case "report.md":
+					a := bytes.Index(y, []byte("\n## Replay\n"))
+					require.Positive(t, a, "the replay's report says where its events came from")
+					b := bytes.Index(y[a+1:], []byte("\n## "))
+					y = append(y[:a:a], y[a+1+b:]...)
+				}
 				assert.True(t, bytes.Equal(x, y), "%s: replay differs from run", f)
 			}
 			assert.Equal(t, readResult(t, runDir).Outcome, readResult(t, replayDir).Outcome)

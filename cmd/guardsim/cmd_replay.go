@@ -127,6 +127,10 @@ func init() {
 				if err != nil {
 					return err
 				}
+				overrides, err := ov.overrides()
+				if err != nil {
+					return err
+				}
 				if p, err = ov.apply(p); err != nil {
 					return err
 				}
@@ -152,14 +156,16 @@ func init() {
 				if err != nil {
 					return err
 				}
-				res, err := r.Feed(ctx, rd, time.Time{})
+				watched := &watchedSource{Source: rd}
+				res, err := r.Feed(ctx, watched, time.Time{})
 				if err != nil {
 					return err
 				}
+				prov := provenance(rd, watched, imp.format, s.Source, overrides, res)
 				st := rd.Stats()
 				title := fmt.Sprintf("replay of %s (%d rows, %d events kept; %d other-flag exposures and %d unknown-metric events skipped) with policy %s",
 					strings.Join(rd.Files(), ", "), st.Rows, st.Events, st.SkippedOtherFlag, st.SkippedUnknownMetric, s.Source)
-				return writeRollout(e, *out, res, title, al, *quiet)
+				return writeRolloutWith(e, *out, res, title, al, *quiet, prov)
 			}
 		},
 	})

@@ -72,6 +72,11 @@ func loadScenario(name string, seedSet bool, seed uint64) (*scenarios.Scenario, 
 // writeRollout writes every output of one rollout into dir (all or
 // nothing), prints the summary, and fails when an alert was not delivered.
 func writeRollout(e *env, dir string, res *engine.Result, title string, al *alerting, quiet bool) error {
+	return writeRolloutWith(e, dir, res, title, al, quiet, nil)
+}
+
+// writeRolloutWith is writeRollout for a replay, with its provenance.
+func writeRolloutWith(e *env, dir string, res *engine.Result, title string, al *alerting, quiet bool, prov *reports.Provenance) error {
 	st, err := outdir.New(dir)
 	if err != nil {
 		return err
@@ -83,11 +88,11 @@ func writeRollout(e *env, dir string, res *engine.Result, title string, al *aler
 	if err := st.Write("timeline.json", func(w io.Writer) error { return reports.WriteTimelineJSON(w, res) }); err != nil {
 		return err
 	}
-	info := reports.SummaryInfo{Title: title, OutDir: dir}
+	info := reports.SummaryInfo{Title: title, OutDir: dir, Replay: prov}
 	if err := st.Write("summary.txt", func(w io.Writer) error { return reports.WriteSummary(w, res, info) }); err != nil {
 		return err
 	}
-	if _, err := reports.WriteRollout(st.Root(), res); err != nil {
+	if _, err := reports.WriteRolloutWith(st.Root(), res, prov); err != nil {
 		return err
 	}
 	if al != nil {

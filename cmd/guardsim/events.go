@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/reports"
 	"github.com/guardsim/guardsim/scenarios"
 	"github.com/guardsim/guardsim/sim/eventlog/ingest"
 )
@@ -82,4 +83,49 @@ func openEvents(ctx context.Context, paths []string, p engine.Policy, tolerance 
 		eo.Start = t
 	}
 	return rd, eo, nil
+}
+
+// watchedSource notes the last event and the last new-variation exposure
+// (for the post-rollback caveat of a what-if replay).
+type watchedSource struct {
+	engine.Source
+	lastNew, lastEvent int64
+}
+
+func (w *watchedSource) Read(ctx context.Context, buf []engine.Event) (int, error) {
+	n, err := w.Source.Read(ctx, buf)
+	for _, ev := range buf[:n] {
+		w.lastEvent = ev.Time
+		if ev.Kind == engine.KindExposure && ev.Variation == engine.New {
+			w.lastNew = ev.Time
+		}
+	}
+	return n, err
+}
+
+// provenance describes a replay of rd under policy source rollout with ov.
+func provenance(rd ingest.Source, w *watchedSource, format, rollout string, ov engine.Overrides, res *engine.Result) *reports.Provenance {
+	st := rd.Stats()
+	p := &reports.Provenance{
+		Files: rd.Files(), Format: format, Rollout: rollout, Overrides: ov.Strings(),
+		Rows: st.Rows, Events: st.Events, SkippedOtherFlag: st.SkippedOtherFlag, SkippedUnknownMetric: st.SkippedUnknownMetric,
+		Caveats: []string{},
+	}
+	if p.Overrides == nil {
+		p.Overrides = []string{}
+	}
+	var decided time.Time
+	if n := len(res.Timeline); n > 0 {
+		decided = res.Timeline[n-1].Time
+	}
+	nano := func(t int64) time.Time {
+		if t == 0 {
+			return time.Time{}
+		}
+		return time.Unix(0, t).UTC()
+	}
+	if c := reports.PostRollbackCaveat(!ov.Empty(), nano(w.lastNew), nano(w.lastEvent), decided, res.Policy.CheckInterval); c != "" {
+		p.Caveats = append(p.Caveats, c)
+	}
+	return p
 }

@@ -1,9 +1,12 @@
 // Package outdir stages a command's output files in a temporary directory
-// beside the destination and moves them into place only when every file was
-// written, so a failed run leaves no half-written output behind.
+// inside the destination and moves them into place only when every file was
+// written, so a failed run leaves no half-written output behind. Staging
+// inside (not beside) the destination needs write access to it alone:
+// `guardsim run --out .` works in a directory whose parent is read-only.
 package outdir
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,29 +18,49 @@ import (
 
 // Staging is a temporary directory whose files become Dir's on Commit.
 type Staging struct {
-	Dir  string
-	tmp  string
-	done bool
+	Dir     string
+	tmp     string
+	done    bool
+	created string // the output directory, when New created it
 }
 
-// New creates the staging directory for dir (dir itself is created on Commit).
+// New creates the staging directory for dir: a hidden .guardsim-staging-*
+// directory inside dir, which New creates if needed (and Abort removes
+// again).
 func New(dir string) (*Staging, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("output directory %s: %w", dir, err)
 	}
-	parent := filepath.Dir(abs)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("output directory %s: %w", dir, err)
-	}
-	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+	st := &Staging{Dir: dir}
+	switch fi, err := os.Stat(abs); {
+	case err == nil && !fi.IsDir():
 		return nil, fmt.Errorf("output directory %s exists and is not a directory", dir)
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(abs)+".staging-*")
-	if err != nil {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := os.MkdirAll(abs, 0o755); err != nil {
+			return nil, fmt.Errorf("output directory %s: %w", dir, err)
+		}
+		st.created = abs
+	case err != nil:
 		return nil, fmt.Errorf("output directory %s: %w", dir, err)
 	}
-	return &Staging{Dir: dir, tmp: tmp}, nil
+	tmp, err := os.MkdirTemp(abs, StagingPrefix+"*")
+	if err != nil {
+		st.removeCreated()
+		return nil, fmt.Errorf("output directory %s: %w", dir, err)
+	}
+	st.tmp = tmp
+	return st, nil
+}
+
+// StagingPrefix starts the name of a staging directory (inside the output
+// directory; one left by a killed process may be deleted).
+const StagingPrefix = ".guardsim-staging-"
+
+func (s *Staging) removeCreated() {
+	if s.created != "" {
+		_ = os.Remove(s.created) // only if still empty
+	}
 }
 
 // Path is where a file named rel (relative to the output directory) is
@@ -86,10 +109,12 @@ func (s *Staging) Commit() error {
 	})
 }
 
-// Abort removes the staging directory unless it was committed.
+// Abort removes the staging directory unless it was committed, and the
+// output directory if New created it.
 func (s *Staging) Abort() {
 	if !s.done {
 		s.done = true
 		_ = os.RemoveAll(s.tmp)
+		s.removeCreated()
 	}
 }
