@@ -29,7 +29,7 @@ func (r *Rollout) Allocation(ctx context.Context, t int64) Allocation {
 	if !r.startSet {
 		r.begin(t)
 	}
-	if r.status == StatusRunning && t >= r.nextEval {
+	if r.live() && t >= r.nextEval {
 		r.advance(ctx, t)
 	}
 	switch r.status {
@@ -38,7 +38,11 @@ func (r *Rollout) Allocation(ctx context.Context, t int64) Allocation {
 	case StatusRolledBack:
 		return Allocation{Weights: [3]int{0, 100000, 0}, Step: 0, Until: math.MaxInt64}
 	case StatusHalted:
-		return Allocation{Weights: r.pol.Steps[r.step].Weights(), Step: r.step + 1, Until: math.MaxInt64}
+		until := int64(math.MaxInt64)
+		if r.awaiting() {
+			until = r.nextEval // a scripted action may resume it
+		}
+		return Allocation{Weights: r.pol.Steps[r.step].Weights(), Step: r.step + 1, Until: until}
 	}
 	return Allocation{Weights: r.pol.Steps[r.step].Weights(), Step: r.step + 1, Until: r.nextEval}
 }

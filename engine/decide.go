@@ -22,11 +22,15 @@ type CheckState struct {
 	// LastStep: it is the last monitored step; Extended: its one extension
 	// was used; Hold: the policy holds rather than rolls back when short.
 	StepEnded, Short, LastStep, Extended, Hold bool
+	// HealthRollback: a health check whose action is rollback fails;
+	// HealthHold: one whose action is hold fails (health.go).
+	HealthRollback, HealthHold bool
 }
 
 // Decide applies the decision order: SRM hold (when the policy holds on
-// it) or rollback, then regression (rollback, or halt when no regressed
-// metric has auto-rollback), then an inconclusive pause, then, at
+// it) or rollback, then a health rollback, then regression (rollback, or
+// halt when no regressed metric has auto-rollback), then an inconclusive
+// pause, then, at
 // the end of a step, the minimum contexts: complete or advance, extend once,
 // then hold or roll back.
 func Decide(s CheckState) (Decision, Reason) {
@@ -35,6 +39,8 @@ func Decide(s CheckState) (Decision, Reason) {
 		return DecisionHold, ReasonSRM
 	case s.SRMMismatch && s.SRMRollback:
 		return DecisionRollback, ReasonSRM
+	case s.HealthRollback:
+		return DecisionRollback, ReasonHealth
 	case s.Regressed && s.AutoRollback:
 		return DecisionRollback, ReasonRegression
 	case s.Regressed:
@@ -43,6 +49,8 @@ func Decide(s CheckState) (Decision, Reason) {
 		return DecisionHalt, ReasonInconclusive
 	case !s.StepEnded:
 		return DecisionContinue, ReasonNone
+	case s.HealthHold:
+		return DecisionHold, ReasonNone
 	case !s.Short && s.LastStep:
 		return DecisionComplete, ReasonNone
 	case !s.Short:

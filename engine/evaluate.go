@@ -20,13 +20,16 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 	r.srmCum[New] += r.srmPending[New]
 	r.srmPending = [NumArms]float64{}
 
-	stepEnded := t >= r.stepEnd
+	stepEnded := t >= r.stepEnd && !r.man.paused
 	c := r.snapshot(t, stepEnded, false)
 
 	// Regressions, in metric order; one with auto-rollback wins over one without.
 	regressed := -1
 	inconclusive := -1
 	for m := range c.Metrics {
+		if r.isDismissed(m, c.Metrics[m].Regressed) {
+			continue
+		}
 		if c.Metrics[m].Regressed {
 			if regressed < 0 || (r.pol.Metrics[regressed].NoAutoRollback && !r.pol.Metrics[m].NoAutoRollback) {
 				regressed = m
@@ -46,22 +49,27 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 		}
 	}
 
+	c.Health = r.health(t)
+	hRoll, hHold := firstHealth(c.Health, HealthRollback), firstHealth(c.Health, HealthHold)
+
 	short := ""
 	if stepEnded {
 		short = r.shortfall()
 	}
 	c.Decision, c.Reason = Decide(CheckState{
-		SRMMismatch:  c.SRM.Mismatch,
-		SRMRollback:  !r.pol.NoSRMRollback,
-		SRMHold:      r.pol.SRMHold,
-		Regressed:    regressed >= 0,
-		AutoRollback: regressed >= 0 && !r.pol.Metrics[regressed].NoAutoRollback,
-		Inconclusive: inconclusive >= 0 && r.pol.PauseOnInconclusive,
-		StepEnded:    stepEnded,
-		Short:        short != "",
-		LastStep:     r.step == r.nsteps-1,
-		Extended:     r.extended,
-		Hold:         r.pol.OnInsufficient == HoldOnInsufficient,
+		SRMMismatch:    c.SRM.Mismatch,
+		SRMRollback:    !r.pol.NoSRMRollback,
+		SRMHold:        r.pol.SRMHold,
+		Regressed:      regressed >= 0,
+		AutoRollback:   regressed >= 0 && !r.pol.Metrics[regressed].NoAutoRollback,
+		Inconclusive:   inconclusive >= 0 && r.pol.PauseOnInconclusive,
+		StepEnded:      stepEnded,
+		Short:          short != "",
+		LastStep:       r.step == r.nsteps-1,
+		Extended:       r.extended,
+		Hold:           r.pol.OnInsufficient == HoldOnInsufficient,
+		HealthRollback: hRoll != nil,
+		HealthHold:     hHold != nil,
 	})
 	switch {
 	case c.Reason == ReasonSRM && r.pol.SRMChiSquare:
@@ -83,6 +91,11 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 		if scoreNote != "" {
 			c.Note = fmt.Sprintf("%s fails: %s", r.detectorName, scoreNote)
 		}
+	case c.Reason == ReasonHealth:
+		c.Reason = hRoll.Check
+		c.Note = "health check failed: " + hRoll.Note
+	case c.Decision == DecisionHold && hHold != nil:
+		c.Note = "health check failing (" + hHold.Note + "); holding"
 	case c.Reason == ReasonRegression:
 		mc := c.Metrics[regressed]
 		c.Metric = mc.Key
@@ -102,6 +115,8 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 	case c.Reason == ReasonInsufficientSample:
 		c.Note = "minimum not met after the extension (" + short + ")"
 	}
+
+	r.noteHealth(&c)
 
 	// Apply the decision.
 	switch c.Decision {
@@ -134,6 +149,7 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 			r.alertRegression(ctx, t, c, c.Metric)
 		}
 		r.finish(t, c.Decision.Status(), c.Reason, c.Metric)
+		r.man.stoppedAt = t
 	}
 	r.timeline = append(r.timeline, c)
 

@@ -204,6 +204,11 @@ type Policy struct {
 	// PauseOnInconclusive halts the rollout for manual judgement when a
 	// detector's verdict is inconclusive (Argo Rollouts).
 	PauseOnInconclusive bool `json:"pause_on_inconclusive,omitempty"`
+	// Actions are scripted manual actions, in time order (see manual.go).
+	Actions []Action `json:"actions,omitempty"`
+	// Health configures the health checks (nil: the defaults, every check
+	// a warning; see health.go).
+	Health *HealthPolicy `json:"health,omitempty"`
 
 	// Detector makes the per-metric regression detectors (nil:
 	// ConfidenceSequence, the rule described on Alpha, NStar and MinPerArm).
@@ -364,5 +369,7 @@ func (p Policy) Validate() error {
 			}
 		}
 	}
+	errs = append(errs, p.validateActions()...)
+	errs = append(errs, p.HealthSettings().validate()...)
 	return errors.Join(errs...)
 }

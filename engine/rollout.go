@@ -27,6 +27,7 @@ type ctxState struct {
 	stratum     int16     // step index of the first analysed exposure
 	lastNewStep int16     // last step in which the context was served new
 	seenOutside bool      // served outside the analysis before
+	switched    bool      // seen in both analysed arms (health.go)
 }
 
 // metricVal is one context's running value of one metric.
@@ -90,6 +91,10 @@ type Rollout struct {
 	customDetector bool
 	triggered      bool
 	timeline       []Check
+
+	man       manualState  // scripted actions and pauses (manual.go)
+	hs        healthState  // health checks (health.go)
+	healthCfg HealthPolicy // the policy's health settings with defaults
 }
 
 // NewRollout returns a rollout for the policy (defaults applied and validated).
@@ -115,6 +120,7 @@ func NewRollout(p Policy, opts Options) (*Rollout, error) {
 	}
 	r.kinds = newKindState(p)
 	r.initMinimums()
+	r.healthCfg = p.HealthSettings()
 	f := p.DetectorFactory()
 	_, def := f.(ConfidenceSequence)
 	r.customDetector = !def
@@ -139,7 +145,7 @@ func NewRollout(p Policy, opts Options) (*Rollout, error) {
 func (r *Rollout) Policy() Policy { return r.pol }
 
 // Done reports whether the rollout has ended (completed, rolled back or halted).
-func (r *Rollout) Done() bool { return r.status != StatusRunning }
+func (r *Rollout) Done() bool { return !r.live() }
 
 func (r *Rollout) begin(t int64) {
 	r.startSet = true
@@ -175,6 +181,7 @@ func (r *Rollout) updateNextEval() {
 	if r.stepEnd < r.nextEval {
 		r.nextEval = r.stepEnd
 	}
+	r.nextEvalWithActions()
 }
 
 // ErrOutOfOrder is wrapped by Observe when an event is earlier than the
@@ -192,11 +199,11 @@ func (r *Rollout) Observe(ctx context.Context, ev *Event) error {
 			ErrOutOfOrder, time.Unix(0, ev.Time).UTC().Format(time.RFC3339Nano), time.Unix(0, r.last).UTC().Format(time.RFC3339Nano))
 	}
 	r.last = ev.Time
-	if ev.Time >= r.nextEval && r.status == StatusRunning {
+	if ev.Time >= r.nextEval && r.live() {
 		r.advance(ctx, ev.Time)
 	}
 	r.outcome.Counters.Events++
-	if r.status != StatusRunning {
+	if !r.live() {
 		r.outcome.Counters.AfterEnd++
 		return nil
 	}
@@ -211,7 +218,11 @@ func (r *Rollout) Observe(ctx context.Context, ev *Event) error {
 
 // advance runs every check with time ≤ t.
 func (r *Rollout) advance(ctx context.Context, t int64) {
-	for r.status == StatusRunning && t >= r.nextEval {
+	for r.live() && t >= r.nextEval {
+		if at := r.nextEval; r.man.next < len(r.pol.Actions) && r.actionAt(r.man.next) <= at {
+			r.applyActions(ctx, at)
+			continue
+		}
 		r.evaluate(ctx, r.nextEval)
 	}
 }
@@ -301,7 +312,12 @@ func (r *Rollout) expose(ev *Event) error {
 	} else if st.arm != v {
 		c.Switched++
 		v = st.arm
+		if !st.switched {
+			st.switched = true
+			r.hs.multi++
+		}
 	}
+	r.hs.lastAnalysed = ev.Time
 	if v == New && int(st.lastNewStep) != r.step {
 		st.lastNewStep = int16(r.step)
 		r.stepNew[r.step]++

@@ -126,6 +126,8 @@ type Check struct {
 	Metric string `json:"metric,omitempty"`
 	// Note is a human-readable explanation of the decision.
 	Note string `json:"note,omitempty"`
+	// Health lists the health checks failing at this check (see health.go).
+	Health []HealthIssue `json:"health,omitempty"`
 }
 
 // Counters are the events the engine saw but did not analyse.

@@ -120,10 +120,11 @@ func buildReportView(dir string, res *engine.Result, charts []string) (reportVie
 		{"Bucketing seed", strconv.FormatInt(out.Seed, 10)},
 	}
 
-	// Decisions: first, last, and every check that is not "continue".
+	// Decisions: first, last, every check that is not "continue", and the
+	// checks where a health check starts failing (they carry a note).
 	for i := range res.Timeline {
 		c := &res.Timeline[i]
-		if c.Decision == engine.DecisionContinue && i != 0 && i != len(res.Timeline)-1 {
+		if c.Decision == engine.DecisionContinue && i != 0 && i != len(res.Timeline)-1 && (len(c.Health) == 0 || c.Note == "") {
 			continue
 		}
 		v.Decisions = append(v.Decisions, decisionView{

@@ -87,6 +87,31 @@ type Rollout struct {
 	// default launchdarkly) and PolicyParams overrides its parameters.
 	Policy       string            `yaml:"policy"`
 	PolicyParams map[string]string `yaml:"policy_params"`
+
+	// Health configures the health checks (see docs/SCENARIOS.md).
+	Health *Health `yaml:"health"`
+	// Actions are scripted manual actions, in time order.
+	Actions []Action `yaml:"actions"`
+}
+
+// Health is the rollout's health-check configuration; each check's action
+// is warn (default), hold, rollback or off.
+type Health struct {
+	NoTraffic             string   `yaml:"no_traffic"`
+	NoTrafficAfter        Duration `yaml:"no_traffic_after"`
+	MultipleExposures     string   `yaml:"multiple_exposures"`
+	MultipleExposureShare float64  `yaml:"multiple_exposure_share"`
+	MultipleExposureMin   int      `yaml:"multiple_exposure_min"`
+	WrongContextKind      string   `yaml:"wrong_context_kind"`
+	WrongContextKindShare float64  `yaml:"wrong_context_kind_share"`
+}
+
+// Action is a scripted manual action at a time after the rollout's start:
+// rollback, dismiss (optionally of one metric), pause or resume.
+type Action struct {
+	At     Duration `yaml:"at"`
+	Action string   `yaml:"action"`
+	Metric string   `yaml:"metric"`
 }
 
 // Step is one monitored step.
@@ -362,6 +387,17 @@ func (s *Scenario) BasePolicy() (engine.Policy, error) {
 	}
 	if r.SRMRollback != nil && !*r.SRMRollback {
 		p.NoSRMRollback = true
+	}
+	if h := r.Health; h != nil {
+		p.Health = &engine.HealthPolicy{
+			NoTraffic: engine.HealthAction(h.NoTraffic), NoTrafficAfter: time.Duration(h.NoTrafficAfter),
+			MultipleExposures: engine.HealthAction(h.MultipleExposures), MultipleExposureShare: h.MultipleExposureShare,
+			MultipleExposureMin: h.MultipleExposureMin,
+			WrongKind:           engine.HealthAction(h.WrongContextKind), WrongKindShare: h.WrongContextKindShare,
+		}
+	}
+	for _, a := range r.Actions {
+		p.Actions = append(p.Actions, engine.Action{At: time.Duration(a.At), Kind: engine.ActionKind(a.Action), Metric: a.Metric})
 	}
 	switch r.OnInsufficient {
 	case "", "rollback":
