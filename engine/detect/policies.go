@@ -214,6 +214,12 @@ var policies = []NamedPolicy{
 			p.SRMAlpha = v.float("srm_threshold")
 			p.SRMMinTotal = 2 * v.int("srm_min_users")
 			p.SRMHold = true
+			if p.Health == nil {
+				// GrowthBook's noTrafficAction and multipleExposureAction
+				// default to hold (rampScheduleEvaluator.ts); it has no
+				// context-kind check.
+				p.Health = &engine.HealthPolicy{NoTraffic: engine.HealthHold, MultipleExposures: engine.HealthHold, WrongKind: engine.HealthOff}
+			}
 			return nil
 		},
 	},
