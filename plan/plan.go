@@ -245,6 +245,15 @@ func (pl *Plan) warn(opts Options) {
 		pl.Warnings = append(pl.Warnings, fmt.Sprintf("%.2g%% of rollouts are still holding after %d hold checks (%s): they may never meet the minimum",
 			100*pl.UnresolvedProbability, opts.MaxHoldChecks, time.Duration(opts.MaxHoldChecks)*p.CheckInterval))
 	}
+	if _, def := p.DetectorFactory().(engine.ConfidenceSequence); !def {
+		name := p.Name
+		if name == "" {
+			name = fmt.Sprintf("%T", p.DetectorFactory())
+		}
+		pl.Warnings = append(pl.Warnings, fmt.Sprintf(
+			"the MDE is that of the one-sided confidence sequence (α = %g, N* = %g, min_per_arm %d); policy %s decides with its own detector, so its power differs",
+			p.MetricAlpha(), p.NStar, p.MinPerArm, name))
+	}
 	last := pl.Steps[len(pl.Steps)-1]
 	for i, m := range last.MDE {
 		if k := p.Metrics[i].Kind; k == engine.Percentile || k == engine.Ratio {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/engine/detect"
 	"github.com/guardsim/guardsim/scenarios"
 	"github.com/guardsim/guardsim/sim"
 )
@@ -267,4 +268,19 @@ func TestFromEventsRatioDataAreItsComponents(t *testing.T) {
 	// One exposure per context: the data rate is the share with data.
 	assert.InDelta(t, 0.5, prof.Metrics[0].DataRate, 1e-9)
 	assert.Equal(t, 4*time.Hour, prof.Metrics[0].Delay, "a: 0 h → 4 h, b: 1 h → 5 h")
+}
+
+func TestPlanWarnsWhenThePolicyHasAnotherDetector(t *testing.T) {
+	p := policyWith(10, 1)
+	p.Detector = detect.GrowthBook{Alpha: 0.05, NStar: 5000, MinSample: 150}
+	p.Name = "growthbook"
+	prof := &Profile{Start: t0, Traffic: Cosine{RatePerHour: 1000}, Metrics: []MetricProfile{{Key: "m", DataRate: 1, Mean: 1, Var: 1}}}
+	pl, err := Compute(p, prof, Options{})
+	require.NoError(t, err)
+	require.Len(t, pl.Warnings, 1)
+	assert.Contains(t, pl.Warnings[0], "policy growthbook decides with its own detector")
+	p.Detector = nil
+	pl, err = Compute(p, prof, Options{})
+	require.NoError(t, err)
+	assert.Empty(t, pl.Warnings)
 }
