@@ -233,8 +233,25 @@ func buildReportView(dir string, res *engine.Result, charts []string) (reportVie
 	}
 	for _, m := range pol.Metrics {
 		desc := fmt.Sprintf("%s, %s", m.Kind, directionText(m.Direction))
-		if m.Kind == engine.Numeric {
+		switch m.Kind {
+		case engine.Numeric:
 			desc = fmt.Sprintf("%s (%s), %s", m.Kind, m.Aggregation, directionText(m.Direction))
+		case engine.Percentile:
+			method := m.Method
+			if method == "" {
+				method = engine.MethodGrowthBook
+			}
+			desc = fmt.Sprintf("percentile p%s of the event values (%s; the mean columns show the arms' p%s, n counts values), %s",
+				fmtNum(100*m.Quantile), method, fmtNum(100*m.Quantile), directionText(m.Direction))
+		case engine.Ratio:
+			desc = fmt.Sprintf("ratio %s / %s summed per context (the mean columns show the arms' ratios), %s", m.Numerator, m.Denominator, directionText(m.Direction))
+		}
+		if m.Margin > 0 {
+			if m.MarginRelative {
+				desc += ", margin " + fmtNum(100*m.Margin) + "%"
+			} else {
+				desc += ", margin " + fmtNum(m.Margin)
+			}
 		}
 		if m.NoAutoRollback {
 			desc += ", halt instead of rollback"
