@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/guardsim/guardsim/engine"
 	"github.com/guardsim/guardsim/engine/stats"
 	"github.com/guardsim/guardsim/scenarios"
 )
@@ -326,4 +327,14 @@ func TestConfigErrors(t *testing.T) {
 	cfg.Grid = "alpha=2"
 	_, err = Run(ctx, cfg)
 	assert.True(t, errors.Is(err, ErrGrid))
+}
+
+func TestAggregateRefusesScriptedActions(t *testing.T) {
+	s, err := scenarios.Load("aa-no-effect")
+	require.NoError(t, err)
+	p, err := s.Policy()
+	require.NoError(t, err)
+	p.Actions = []engine.Action{{At: time.Hour, Kind: engine.ActionPause}}
+	_, err = Run(context.Background(), Config{Name: s.Name, Policy: p, Model: s.Model(), Grid: "effect=0", Reps: 2, Fidelity: Aggregate})
+	assert.ErrorContains(t, err, "does not model scripted actions")
 }
