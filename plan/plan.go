@@ -201,6 +201,15 @@ func Compute(p engine.Policy, prof *Profile, opts Options) (*Plan, error) {
 	for k := range pl.Steps {
 		for m, met := range p.Metrics {
 			d, _ := c.mde(m, k)
+			// A margin moves the boundary by margin·I on the score, which is
+			// the same as detecting δ − margin without one.
+			if met.Margin != 0 {
+				mg := met.Margin
+				if met.MarginRelative {
+					mg *= math.Abs(prof.Metrics[m].Mean)
+				}
+				d += mg
+			}
 			mm := MetricMDE{Key: met.Key, Absolute: JSONFloat(d), Relative: JSONFloat(math.NaN())}
 			if mean := prof.Metrics[m].Mean; mean != 0 && !math.IsNaN(d) {
 				mm.Relative = JSONFloat(d / math.Abs(mean))

@@ -284,3 +284,19 @@ func TestPlanWarnsWhenThePolicyHasAnotherDetector(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, pl.Warnings)
 }
+
+func TestMarginAddsToTheMDE(t *testing.T) {
+	prof := &Profile{Start: t0, Traffic: Cosine{RatePerHour: 1000}, Metrics: []MetricProfile{{Key: "m", DataRate: 1, Mean: 200, Var: 400}}}
+	p := policyWith(10, 10)
+	base, err := Compute(p, prof, Options{})
+	require.NoError(t, err)
+	p.Metrics[0].Margin = 3
+	abs, err := Compute(p, prof, Options{})
+	require.NoError(t, err)
+	p.Metrics[0].Margin, p.Metrics[0].MarginRelative = 0.01, true
+	rel, err := Compute(p, prof, Options{})
+	require.NoError(t, err)
+	b := float64(base.Steps[0].MDE[0].Absolute)
+	assert.InDelta(t, b+3, float64(abs.Steps[0].MDE[0].Absolute), 1e-9)
+	assert.InDelta(t, b+2, float64(rel.Steps[0].MDE[0].Absolute), 1e-9, "1% of the mean 200")
+}
