@@ -58,6 +58,7 @@ func fixtureSweep() *sweep.Result {
 				c.SRMShare = 0.0025 * (1 - c.Rate)
 				c.InsufficientShare = 0.005 * (1 - c.Rate)
 				c.CompletedShare = 1 - c.Rate - c.SRMShare - c.InsufficientShare
+				c.ExposureMedian = 30000 / (1 + effect)
 				res.Cells = append(res.Cells, c)
 			}
 		}

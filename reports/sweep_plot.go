@@ -79,7 +79,11 @@ func fprSeries(res *sweep.Result) []series {
 		var parts []string
 		for _, p := range c.Params {
 			if p.Name != "alpha" && p.Name != "effect" {
-				parts = append(parts, p.Name+"="+strconv.FormatFloat(p.Value, 'g', -1, 64))
+				v := strconv.FormatFloat(p.Value, 'g', -1, 64)
+				if p.Text != "" {
+					v = p.Text
+				}
+				parts = append(parts, p.Name+"="+v)
 			}
 		}
 		label := strings.Join(parts, " ")

@@ -36,17 +36,20 @@ type detectRow struct {
 }
 
 type sweepView struct {
-	Title        string
-	Info         []kv
-	FPR          []fprRow
-	Effects      []string
-	Power        []powerRow
-	Detect       []detectRow
-	Notes        []string
-	PowerPNG     string
-	FPRPNG       string
-	PowerURI     htmltemplate.HTMLAttr
-	FPRURI       htmltemplate.HTMLAttr
+	Title    string
+	Info     []kv
+	FPR      []fprRow
+	Effects  []string
+	Power    []powerRow
+	Detect   []detectRow
+	Notes    []string
+	PowerPNG string
+	FPRPNG   string
+	PowerURI htmltemplate.HTMLAttr
+	FPRURI   htmltemplate.HTMLAttr
+	// FrontierPNG and FrontierURI: the exposure-cost frontier (sweep_frontier.go).
+	FrontierPNG  string
+	FrontierURI  htmltemplate.HTMLAttr
 	CSV, Parquet string
 	CSS          htmltemplate.CSS
 }
@@ -156,7 +159,13 @@ Data: [{{.CSV}}]({{.CSV}}), [{{.Parquet}}]({{.Parquet}}).
 {{range .Power}}| {{cell .Policy}} |{{range .Cells}} {{.Rate}}{{if .CI}} {{.CI}}{{end}} |{{end}}
 {{end}}{{if .PowerPNG}}
 ![power vs effect]({{.PowerPNG}})
-{{end}}{{end}}
+{{end}}{{end}}{{if .FrontierPNG}}
+## Exposure-cost frontier
+
+One point per policy and effect: x is the policy's false-rollback rate (its effect-0 cell), y the median number of contexts exposed to the regressing variation by the end of the rollout. Down and left is better.
+
+![exposure-cost frontier]({{.FrontierPNG}})
+{{end}}
 ## Time to detection and how rollouts ended
 
 Times are hours from the start of the rollout over detected rollouts; new contexts is the mean number of contexts served the new variation before rollback.
@@ -195,6 +204,7 @@ var sweepHTML = htmltemplate.Must(htmltemplate.New("sweep.html").Parse(`<!DOCTYP
 {{range .Power}}<tr><td>{{.Policy}}</td>{{range .Cells}}<td class="num">{{.Rate}}{{if .CI}} {{.CI}}{{end}}</td>{{end}}</tr>
 {{end}}</table>
 {{if .PowerURI}}<figure><img {{.PowerURI}} alt="power vs effect"></figure>{{end}}
+{{if .FrontierURI}}<h2>Exposure-cost frontier</h2><p class="note">One point per policy and effect: x is the policy's false-rollback rate (its effect-0 cell), y the median number of contexts exposed to the regressing variation by the end of the rollout. Down and left is better.</p><figure><img {{.FrontierURI}} alt="exposure-cost frontier"></figure>{{end}}
 {{end}}
 <h2>Time to detection and how rollouts ended</h2>
 <p class="note">Times are hours from the start of the rollout over detected rollouts; new contexts is the mean number of contexts served the new variation before rollback.</p>
@@ -231,6 +241,7 @@ func WriteSweep(dir string, res *sweep.Result) error {
 	}{
 		{PowerPNG, PowerPlot, &v.PowerPNG, &v.PowerURI},
 		{FPRPNG, FPRPlot, &v.FPRPNG, &v.FPRURI},
+		{FrontierPNG, FrontierPlot, &v.FrontierPNG, &v.FrontierURI},
 	} {
 		p, err := pl.mk(res)
 		if err != nil {

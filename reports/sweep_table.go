@@ -27,7 +27,7 @@ const (
 var sweepStatColumns = []string{
 	"reps", "detections", "rate", "rate_lo", "rate_hi",
 	"detect_median_h", "detect_p90_h", "new_contexts_mean",
-	"srm_share", "insufficient_share", "completed_share",
+	"srm_share", "insufficient_share", "completed_share", "exposure_median",
 }
 
 // sweepTable is the tabular form of a sweep: one row per cell.
@@ -43,6 +43,9 @@ func newSweepTable(res *sweep.Result) sweepTable {
 	seen := map[string]bool{}
 	for _, c := range res.Cells {
 		for _, p := range c.Params {
+			if p.Text != "" {
+				continue // in the policy column
+			}
 			if !seen[p.Name] {
 				seen[p.Name] = true
 				t.params = append(t.params, p.Name)
@@ -89,7 +92,7 @@ func (t sweepTable) values(c sweep.Cell) []float64 {
 	return append(vs,
 		float64(c.Reps), float64(c.Detections), c.Rate, c.RateLo, c.RateHi,
 		c.DetectMedian.Hours(), c.DetectP90.Hours(), c.NewContextsMean,
-		c.SRMShare, c.InsufficientShare, c.CompletedShare)
+		c.SRMShare, c.InsufficientShare, c.CompletedShare, c.ExposureMedian)
 }
 
 // isIntColumn reports whether a stats column holds counts.

@@ -21,7 +21,7 @@ import (
 
 var wantSweepColumns = []string{"policy", "alpha", "nstar", "effect",
 	"reps", "detections", "rate", "rate_lo", "rate_hi", "detect_median_h", "detect_p90_h",
-	"new_contexts_mean", "srm_share", "insufficient_share", "completed_share"}
+	"new_contexts_mean", "srm_share", "insufficient_share", "completed_share", "exposure_median"}
 
 func durationFromHours(h float64) time.Duration {
 	return time.Duration(math.Round(h * float64(time.Hour)))
@@ -47,6 +47,7 @@ func cellFromRow(t *testing.T, policy string, v map[string]float64) sweep.Cell {
 		SRMShare:          v["srm_share"],
 		InsufficientShare: v["insufficient_share"],
 		CompletedShare:    v["completed_share"],
+		ExposureMedian:    v["exposure_median"],
 	}
 }
 
@@ -170,7 +171,8 @@ func TestSweepReport(t *testing.T) {
 	assert.NotContains(t, html, "http://")
 	assert.NotContains(t, html, "https://")
 	attrs := attrURL.FindAllStringSubmatch(html, -1)
-	require.Len(t, attrs, 2)
+	require.Len(t, attrs, 3, "power, FPR and exposure-cost frontier plots")
+	assert.Contains(t, md, "![exposure-cost frontier](frontier.png)")
 	for _, a := range attrs {
 		assert.True(t, strings.HasPrefix(a[2], "data:image/png;base64,"))
 	}

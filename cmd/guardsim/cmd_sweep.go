@@ -78,8 +78,14 @@ func init() {
 					if cfg.Grid, err = sweep.DefaultGrid(cfg); err != nil {
 						return err
 					}
-				} else if _, err := sweep.ParseGrid(cfg.Grid); err != nil {
+				} else if g, err := sweep.ParseGrid(cfg.Grid); err != nil {
 					return usageErrorf("--grid: %v", err)
+				} else if g.Has(sweep.ParamPolicy) {
+					// Each cell applies its policy to the scenario's
+					// definitions, not on top of the scenario's own policy.
+					if cfg.Policy, err = s.BasePolicy(); err != nil {
+						return err
+					}
 				}
 				if fs.Changed("seed") {
 					cfg.Seed = *seed

@@ -72,6 +72,15 @@ func (v *values) int(name string) int {
 	return i
 }
 
+// floatOr is the override of name, else def (a policy-wide setting such
+// as alpha, so a sweep's alpha axis reaches the detector).
+func (v *values) floatOr(name string, def float64) float64 {
+	if _, ok := v.over[name]; ok {
+		return v.float(name)
+	}
+	return def
+}
+
 func (v *values) bool(name string) bool {
 	s := v.str(name)
 	b, err := strconv.ParseBool(s)
@@ -199,8 +208,8 @@ var policies = []NamedPolicy{
 			"growthbook packages/back-end/src/services/safeRolloutSnapshots.ts (forced analysis settings)",
 		},
 		Params: []Param{
-			{"alpha", "0.05", "pValueThreshold", "shared/src/constants.ts"},
-			{"nstar", "5000", "sequentialTestingTuningParameter", "shared/src/constants.ts"},
+			{"alpha", "0.05", "pValueThreshold (default: the rollout's alpha, itself 0.05 by default)", "shared/src/constants.ts"},
+			{"nstar", "5000", "sequentialTestingTuningParameter (default: the rollout's nstar)", "shared/src/constants.ts"},
 			{"min_sample", "150", "minimum metric total (conversions or sum) in the larger arm", "DEFAULT_MIN_SAMPLE_SIZE"},
 			{"min_percent_change", "0.005", "relative change below which a significant result is ignored", "metricDefaults.minPercentageChange"},
 			{"srm_threshold", "0.001", "SRM χ² p-value threshold", "srmThreshold default"},
@@ -208,7 +217,7 @@ var policies = []NamedPolicy{
 		},
 		Aggregate: true,
 		apply: func(p *engine.Policy, v *values) error {
-			p.Detector = GrowthBook{Alpha: v.float("alpha"), NStar: v.float("nstar"), MinSample: v.float("min_sample"), MinPercentChange: v.float("min_percent_change")}
+			p.Detector = GrowthBook{Alpha: v.floatOr("alpha", p.MetricAlpha()), NStar: v.floatOr("nstar", p.NStar), MinSample: v.float("min_sample"), MinPercentChange: v.float("min_percent_change")}
 			p.OnInsufficient = engine.HoldOnInsufficient
 			p.SRMChiSquare = true
 			p.SRMAlpha = v.float("srm_threshold")
@@ -315,10 +324,10 @@ var policies = []NamedPolicy{
 		Name:      "fixed-horizon",
 		Summary:   "teaching baseline: one fixed-horizon one-sided z-test of the stratified difference at each step's end (one look per step, no correction)",
 		Sources:   []string{"textbook z-test; guardsim"},
-		Params:    []Param{{"alpha", "0.05", "one-sided level of each test", "guardsim (the policy's alpha)"}},
+		Params:    []Param{{"alpha", "0.05", "one-sided level of each test (default: the rollout's alpha)", "guardsim"}},
 		Aggregate: true,
 		apply: func(p *engine.Policy, v *values) error {
-			p.Detector = ZTest{Alpha: v.float("alpha"), MinPerArm: p.MinPerArm}
+			p.Detector = ZTest{Alpha: v.floatOr("alpha", p.MetricAlpha()), MinPerArm: p.MinPerArm}
 			return nil
 		},
 	},
@@ -326,10 +335,10 @@ var policies = []NamedPolicy{
 		Name:      "naive-peeking",
 		Summary:   "teaching baseline: the same z-test at every check (repeated significance testing; its false-positive rate grows with the looks, Armitage, McPherson & Rowe 1969)",
 		Sources:   []string{"Armitage, McPherson & Rowe (1969), J. R. Stat. Soc. A 132(2); guardsim"},
-		Params:    []Param{{"alpha", "0.05", "one-sided level of each look", "guardsim"}},
+		Params:    []Param{{"alpha", "0.05", "one-sided level of each look (default: the rollout's alpha)", "guardsim"}},
 		Aggregate: true,
 		apply: func(p *engine.Policy, v *values) error {
-			p.Detector = ZTest{Alpha: v.float("alpha"), MinPerArm: p.MinPerArm, EveryCheck: true}
+			p.Detector = ZTest{Alpha: v.floatOr("alpha", p.MetricAlpha()), MinPerArm: p.MinPerArm, EveryCheck: true}
 			return nil
 		},
 	},

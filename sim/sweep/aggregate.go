@@ -122,6 +122,8 @@ type aggPlan struct {
 	// switches on; intervals are cut there.
 	splits  []int64
 	metrics []aggMetric
+	// det runs a named policy's detectors (nil: the default rule inline).
+	det *aggDetect
 	// cumGrid[k] caches cum(k·ci) for the evaluations on the check grid
 	// (most of them); nil computes every value.
 	cumGrid []float64
@@ -294,6 +296,9 @@ func (s *aggSim) reset(pl *aggPlan, seed uint64) {
 
 // rollState is the state machine of one simulated rollout.
 type rollState struct {
+	// exp are the expected analysed counts per arm under each interval's
+	// split (for the χ² SRM test of GrowthBook's policy).
+	exp     [2]float64
 	arms    [2]int64
 	pending [2]float64
 	stepNew int64
@@ -307,6 +312,10 @@ func (s *aggSim) run(pl *aggPlan, seed uint64) outcome {
 	stepEnd := pl.steps[0].dur
 	extended := false
 	s.srm.StartStep(pl.steps[0].theta[:])
+	var dr *aggDetectRun
+	if pl.det != nil {
+		dr = pl.det.start()
+	}
 	nextCheck := pl.ci
 	var t int64
 	cumT := pl.cumAt(0)
@@ -321,20 +330,35 @@ func (s *aggSim) run(pl *aggPlan, seed uint64) outcome {
 
 		// Evaluate at te, as engine.Rollout.evaluate does.
 		s.srm.Observe(st.pending[:])
+		tot := st.pending[0] + st.pending[1]
+		st.exp[1] += tot * pl.steps[step].theta[1]
+		st.exp[0] += tot * pl.steps[step].theta[0]
 		st.pending = [2]float64{}
-		regressed, auto := false, false
-		for m := range pl.metrics {
-			if s.regressed(pl, m) {
-				regressed = true
-				if !pl.metrics[m].noAuto {
-					auto = true
+		regressed, auto, inconclusive := false, false, false
+		stepEnded := te >= stepEnd
+		if pl.det != nil {
+			regressed, auto, inconclusive = pl.det.check(dr, s.strata, step, stepEnded, step == last, te, pl.metrics)
+		} else {
+			for m := range pl.metrics {
+				if s.regressed(pl, m) {
+					regressed = true
+					if !pl.metrics[m].noAuto {
+						auto = true
+					}
 				}
 			}
 		}
-		stepEnded := te >= stepEnd
+		srmMismatch := s.srm.PValue() <= pl.srmAlpha
+		if pl.det != nil && pl.det.pol.SRMChiSquare {
+			counts := [2]float64{float64(st.arms[0]), float64(st.arms[1])}
+			_, p := stats.ChiSquareGOF(counts[:], st.exp[:])
+			srmMismatch = counts[0]+counts[1] >= float64(pl.det.pol.SRMMinTotal) && p < pl.srmAlpha
+		}
 		decision, reason := engine.Decide(engine.CheckState{
-			SRMMismatch:  s.srm.PValue() <= pl.srmAlpha,
+			SRMMismatch:  srmMismatch,
 			SRMRollback:  pl.srmRollback,
+			SRMHold:      pl.det != nil && pl.det.pol.SRMHold,
+			Inconclusive: inconclusive,
 			Regressed:    regressed,
 			AutoRollback: auto,
 			StepEnded:    stepEnded,
@@ -356,7 +380,11 @@ func (s *aggSim) run(pl *aggPlan, seed uint64) outcome {
 			extended = true
 			stepEnd = te + pl.steps[step].ext
 		case engine.DecisionHold:
-			stepEnd = te + pl.ci
+			if reason == engine.ReasonSRM {
+				stepEnd = max(stepEnd, te+pl.ci)
+			} else {
+				stepEnd = te + pl.ci
+			}
 		}
 		for nextCheck <= te {
 			nextCheck += pl.ci

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/engine/detect"
 	"github.com/guardsim/guardsim/sim"
 )
 
@@ -22,6 +24,10 @@ const (
 	ParamStepHours     = "step_hours"     // duration of every step, in hours
 	ParamMinPerArm     = "min_per_arm"    // contexts per arm before a regression may be declared
 	ParamTailScale     = "tail_scale"     // tail regression factor on the swept metric (1: none)
+	// ParamPolicy takes named policies (guardsim policies), not numbers:
+	// policy=launchdarkly,growthbook. Every cell of one policy shares the
+	// replication seeds of the others (common random numbers).
+	ParamPolicy = "policy"
 )
 
 // paramSpecs lists the supported parameters, in the order the help text shows them.
@@ -57,7 +63,7 @@ func ParamNames() []string {
 	for i, s := range paramSpecs {
 		names[i] = s.name
 	}
-	return names
+	return append(names, ParamPolicy)
 }
 
 // GridParam is one swept parameter and its values, in the order given.
@@ -70,6 +76,9 @@ type GridParam struct {
 // the parameters' values, the first parameter varying slowest.
 type Grid struct {
 	Params []GridParam
+	// Policies are the values of the policy parameter, whose Values are
+	// indices into it.
+	Policies []string
 }
 
 // ErrGrid is wrapped by every ParseGrid error.
@@ -97,6 +106,26 @@ func ParseGrid(s string) (Grid, error) {
 		name = strings.TrimSpace(name)
 		if !ok {
 			return g, fmt.Errorf("%w: part %q: want NAME=V1,V2,…", ErrGrid, part)
+		}
+		if name == ParamPolicy {
+			if seen[name] {
+				return g, fmt.Errorf("%w: part %q: parameter %s given twice", ErrGrid, part, name)
+			}
+			seen[name] = true
+			gp := GridParam{Name: name}
+			for _, vs := range strings.Split(vals, ",") {
+				vs = strings.TrimSpace(vs)
+				if _, err := detect.Lookup(vs); err != nil {
+					return g, fmt.Errorf("%w: part %q: %v", ErrGrid, part, err)
+				}
+				if slices.Contains(g.Policies, vs) {
+					return g, fmt.Errorf("%w: part %q: value %s repeated", ErrGrid, part, vs)
+				}
+				gp.Values = append(gp.Values, float64(len(g.Policies)))
+				g.Policies = append(g.Policies, vs)
+			}
+			g.Params = append(g.Params, gp)
+			continue
 		}
 		spec := -1
 		for j, ps := range paramSpecs {
@@ -147,6 +176,9 @@ func (g Grid) String() string {
 		for j, v := range p.Values {
 			vs[j] = formatValue(v)
 		}
+		if p.Name == ParamPolicy {
+			vs = g.Policies
+		}
 		parts[i] = p.Name + "=" + strings.Join(vs, ",")
 	}
 	return strings.Join(parts, ";")
@@ -169,8 +201,12 @@ func (g Grid) Cells() [][]Param {
 	for _, p := range g.Params {
 		next := make([][]Param, 0, len(cells)*len(p.Values))
 		for _, c := range cells {
-			for _, v := range p.Values {
-				nc := append(append([]Param(nil), c...), Param{Name: p.Name, Value: v})
+			for j, v := range p.Values {
+				q := Param{Name: p.Name, Value: v}
+				if p.Name == ParamPolicy {
+					q.Text = g.Policies[j]
+				}
+				nc := append(append([]Param(nil), c...), q)
 				next = append(next, nc)
 			}
 		}
@@ -181,6 +217,14 @@ func (g Grid) Cells() [][]Param {
 
 func formatValue(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
+// value is the parameter's value as the grid writes it.
+func (p Param) value() string {
+	if p.Text != "" {
+		return p.Text
+	}
+	return formatValue(p.Value)
+}
+
 // PolicyLabel is the label of a cell's policy: every parameter except
 // effect as "name=value", space-separated ("scenario policy" when the grid
 // sweeps only the effect).
@@ -188,7 +232,7 @@ func PolicyLabel(params []Param) string {
 	var parts []string
 	for _, p := range params {
 		if p.Name != ParamEffect && p.Name != ParamTailScale {
-			parts = append(parts, p.Name+"="+formatValue(p.Value))
+			parts = append(parts, p.Name+"="+p.value())
 		}
 	}
 	if len(parts) == 0 {
@@ -206,6 +250,7 @@ func apply(base engine.Policy, model sim.Model, metric int, params []Param, reco
 	p := base.WithDefaults()
 	m := model
 	m.Metrics = append([]sim.MetricModel(nil), model.Metrics...)
+	named := ""
 	for _, pr := range params {
 		v := pr.Value
 		switch pr.Name {
@@ -226,6 +271,8 @@ func apply(base engine.Policy, model sim.Model, metric int, params []Param, reco
 			}
 		case ParamMinPerArm:
 			p.MinPerArm = int(v)
+		case ParamPolicy:
+			named = pr.Text
 		case ParamTailScale:
 			// 1 is no regression; the scenario's tail_quantile (p98 by
 			// default) sets which values it scales.
@@ -236,6 +283,16 @@ func apply(base engine.Policy, model sim.Model, metric int, params []Param, reco
 			}
 		default:
 			return p, m, fmt.Errorf("%w: unknown parameter %q", ErrGrid, pr.Name)
+		}
+	}
+	if named != "" {
+		// Last, so the policy's levels follow the cell's alpha and N*.
+		np, err := detect.Lookup(named)
+		if err != nil {
+			return p, m, fmt.Errorf("cell %s: %w", cellName(params), err)
+		}
+		if p, err = np.Apply(p, nil); err != nil {
+			return p, m, fmt.Errorf("cell %s: %w", cellName(params), err)
 		}
 	}
 	if recomputeHorizon {
@@ -253,7 +310,7 @@ func apply(base engine.Policy, model sim.Model, metric int, params []Param, reco
 func cellName(params []Param) string {
 	parts := make([]string, len(params))
 	for i, p := range params {
-		parts[i] = p.Name + "=" + formatValue(p.Value)
+		parts[i] = p.Name + "=" + p.value()
 	}
 	if len(parts) == 0 {
 		return "(no parameters)"

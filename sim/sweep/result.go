@@ -44,6 +44,11 @@ type Cell struct {
 	// NewContextsMean is the mean number of contexts exposed to the new
 	// variation before rollback, over rolled-back rollouts.
 	NewContextsMean float64 `json:"new_contexts_mean"`
+	// ExposureMedian is the median, over all replications, of the contexts
+	// exposed to the new variation by the end of the rollout (rolled back,
+	// halted, rolled forward or still running at the horizon): with an
+	// effect, the exposure cost of the policy.
+	ExposureMedian float64 `json:"exposure_median"`
 	// SRMShare and InsufficientShare are the shares of rollouts ended by SRM
 	// and by insufficient sample; CompletedShare those that completed.
 	SRMShare          float64 `json:"srm_share"`
@@ -55,6 +60,9 @@ type Cell struct {
 type Param struct {
 	Name  string  `json:"name"`
 	Value float64 `json:"value"`
+	// Text is the value of a text parameter (policy: the policy's name;
+	// Value is then its index in the grid).
+	Text string `json:"text,omitempty"`
 }
 
 // Result is a whole sweep.

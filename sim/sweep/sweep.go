@@ -184,13 +184,13 @@ func plan(cfg Config, grid Grid) ([]cellPlan, error) {
 			c.effect = math.Round((m.Metrics[metric].TailScale-1)*1e12) / 1e12
 		}
 		if cfg.Fidelity == Aggregate {
-			if _, def := p.DetectorFactory().(engine.ConfidenceSequence); !def || p.SRMHold || p.SRMChiSquare || p.PauseOnInconclusive {
-				return nil, fmt.Errorf("cell %s: the aggregate fidelity does not model policy %s; use the event-level fidelity", cellName(params), p.Name)
-			}
 			if len(p.Actions) > 0 {
 				return nil, fmt.Errorf("cell %s: the aggregate fidelity does not model scripted actions (rollout.actions); use the event-level fidelity", cellName(params))
 			}
 			if c.agg, err = newAggPlan(p, m); err != nil {
+				return nil, fmt.Errorf("cell %s: %w", cellName(params), err)
+			}
+			if c.agg.det, err = newAggDetect(p); err != nil {
 				return nil, fmt.Errorf("cell %s: %w", cellName(params), err)
 			}
 		}

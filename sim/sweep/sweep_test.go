@@ -79,11 +79,11 @@ func TestCellsOrderAndLabels(t *testing.T) {
 	require.NoError(t, err)
 	cells := g.Cells()
 	require.Len(t, cells, 4)
-	assert.Equal(t, []Param{{"alpha", 0.01}, {"effect", 0}, {"nstar", 5000}}, cells[0])
-	assert.Equal(t, []Param{{"alpha", 0.01}, {"effect", 1}, {"nstar", 5000}}, cells[1])
-	assert.Equal(t, []Param{{"alpha", 0.05}, {"effect", 0}, {"nstar", 5000}}, cells[2])
+	assert.Equal(t, []Param{{Name: "alpha", Value: 0.01}, {Name: "effect", Value: 0}, {Name: "nstar", Value: 5000}}, cells[0])
+	assert.Equal(t, []Param{{Name: "alpha", Value: 0.01}, {Name: "effect", Value: 1}, {Name: "nstar", Value: 5000}}, cells[1])
+	assert.Equal(t, []Param{{Name: "alpha", Value: 0.05}, {Name: "effect", Value: 0}, {Name: "nstar", Value: 5000}}, cells[2])
 	assert.Equal(t, "alpha=0.01 nstar=5000", PolicyLabel(cells[1]))
-	assert.Equal(t, "scenario policy", PolicyLabel([]Param{{"effect", 1}}))
+	assert.Equal(t, "scenario policy", PolicyLabel([]Param{{Name: "effect", Value: 1}}))
 }
 
 func loadScenario(t testing.TB, name string) *scenarios.Scenario {

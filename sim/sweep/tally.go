@@ -39,6 +39,10 @@ type Tally struct {
 	// start of the rollout) of the rollouts rolled back or halted for
 	// regression, as distinct values in increasing order with their counts.
 	Detect []TimeCount `json:"detect"`
+	// Exposed is the multiset of the contexts exposed to the new variation
+	// when each replication ended (TimeCount.T holds the count), for the
+	// median exposure (tally_exposure.go).
+	Exposed []TimeCount `json:"exposed,omitempty"`
 }
 
 // TimeCount is one value of a run-length encoded multiset of durations.
@@ -60,6 +64,7 @@ func (t *Tally) Detections() int64 {
 // add tallies one replication.
 func (t *Tally) add(o outcome) {
 	t.Reps++
+	t.Exposed = insertCount(t.Exposed, o.newContexts, 1)
 	if o.reason == rsRegression && (o.status == stRolledBack || o.status == stHalted) {
 		t.addDetection(o.elapsed, 1)
 	}
@@ -120,6 +125,7 @@ func (t *Tally) Merge(o Tally) {
 		}
 	}
 	t.Detect = merged
+	t.Exposed = mergeCounts(t.Exposed, o.Exposed)
 }
 
 // Validate checks that t is internally consistent (as a Tally read from a
@@ -131,6 +137,9 @@ func (t *Tally) Validate() error {
 	}
 	if t.RolledBack > t.Reps || t.SRM+t.Insufficient+t.Completed > t.Reps {
 		return fmt.Errorf("more outcomes than the %d replications", t.Reps)
+	}
+	if err := validateCounts(t.Exposed, t.Reps, "exposed"); err != nil {
+		return err
 	}
 	var n int64
 	for i, d := range t.Detect {
@@ -187,6 +196,7 @@ func (t *Tally) cell(c Cell) Cell {
 	if t.RolledBack > 0 {
 		c.NewContextsMean = float64(t.RolledBackNewContexts) / float64(t.RolledBack)
 	}
+	c.ExposureMedian = float64(countQuantile(t.Exposed, 0.5))
 	if c.Detections > 0 {
 		c.DetectMedian = time.Duration(t.quantile(0.5))
 		c.DetectP90 = time.Duration(t.quantile(0.9))
