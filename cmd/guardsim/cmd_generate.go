@@ -30,7 +30,8 @@ func init() {
 			scenario := fs.String("scenario", scenarios.Default, "built-in scenario name or scenario YAML file")
 			out := fs.String("out", "events.parquet", "file to write: Parquet, or CSV when the name ends in .csv")
 			seed := fs.Uint64("seed", 0, "override the scenario's seed")
-			quiet := fs.BoolP("quiet", "q", false, "print nothing on success")
+			quiet := fs.BoolP("quiet", "q", false, "print nothing on success (no progress either)")
+			progressMode := addProgressFlag(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("unexpected arguments %q", args)
@@ -59,9 +60,17 @@ func init() {
 				if err != nil {
 					return err
 				}
+				bar, err := newProgress(e, *progressMode, *quiet, "generate "+s.Name, "simulated hours")
+				if err != nil {
+					return err
+				}
+				horizon := int(m.Horizon.Hours())
 				// The engine runs alongside: serving follows its decisions,
 				// as a real flag's would, so a replay reproduces the run.
 				res, err := sim.Simulate(ctx, p, m, engine.Options{}, func(evs []engine.Event) error {
+					if len(evs) > 0 {
+						bar.update(min(int(time.Unix(0, evs[len(evs)-1].Time).Sub(m.Start).Hours()), horizon), horizon)
+					}
 					for i := range evs {
 						if err := w.Write(evs[i]); err != nil {
 							return err
@@ -70,8 +79,11 @@ func init() {
 					return nil
 				})
 				if err != nil {
+					bar.abort()
 					return fmt.Errorf("write %s: %w", *out, err)
 				}
+				bar.update(horizon, horizon)
+				bar.finish()
 				if err := w.Close(); err != nil {
 					return fmt.Errorf("write %s: %w", *out, err)
 				}

@@ -108,7 +108,8 @@ func init() {
 			out := fs.String("out", "", "output directory (required)")
 			tolerance := fs.Duration("tolerance", 0, "how far back in time a row may go within a file before it is an error")
 			start := fs.String("start", "", "rollout start (RFC 3339); default: the start recorded in the file, else the first event")
-			quiet := fs.BoolP("quiet", "q", false, "do not print the summary")
+			quiet := fs.BoolP("quiet", "q", false, "do not print the summary (nor progress)")
+			progressMode := addProgressFlag(fs)
 			imp := addImportFlags(fs)
 			ov := addOverrides(fs)
 			alerts := addAlertFlags(fs)
@@ -156,11 +157,17 @@ func init() {
 				if err != nil {
 					return err
 				}
-				watched := &watchedSource{Source: rd}
-				res, err := r.Feed(ctx, watched, time.Time{})
+				bar, err := newProgress(e, *progressMode, *quiet, "replay", "events")
 				if err != nil {
 					return err
 				}
+				watched := &watchedSource{Source: rd, progress: bar}
+				res, err := r.Feed(ctx, watched, time.Time{})
+				if err != nil {
+					bar.abort()
+					return err
+				}
+				bar.finish()
 				prov := provenance(rd, watched, imp.format, s.Source, overrides, res)
 				st := rd.Stats()
 				title := fmt.Sprintf("replay of %s (%d rows, %d events kept; %d other-flag exposures and %d unknown-metric events skipped) with policy %s",

@@ -32,7 +32,8 @@ func init() {
 			seed := fs.Uint64("seed", 0, "global seed (default: the scenario's seed)")
 			workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (the result does not depend on it)")
 			metric := fs.String("metric", "", "key of the metric the effect applies to (default: the scenario's first metric)")
-			quiet := fs.BoolP("quiet", "q", false, "no progress bar and no summary table")
+			quiet := fs.BoolP("quiet", "q", false, "no progress and no summary table")
+			progressMode := addProgressFlag(fs)
 			shardFlag := fs.String("shard", "", "run only shard K/N (K from 0, e.g. $JOB_COMPLETION_INDEX/8): writes "+sweep.PartialFile+" for 'guardsim sweep-merge' instead of the reports")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
@@ -90,7 +91,10 @@ func init() {
 				if fs.Changed("seed") {
 					cfg.Seed = *seed
 				}
-				bar := newProgress(e, !*quiet, fmt.Sprintf("sweep %s (%s)", s.Name, fid), "rollouts")
+				bar, err := newProgress(e, *progressMode, *quiet, fmt.Sprintf("sweep %s (%s)", s.Name, fid), "rollouts")
+				if err != nil {
+					return err
+				}
 				cfg.Progress = bar.update
 				dir := *out
 				if dir == "" {

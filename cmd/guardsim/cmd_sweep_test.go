@@ -65,3 +65,23 @@ func TestSweepProgressOnlyOnTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressPlain: --progress=plain writes plain lines (no carriage
+// returns) for logs; --quiet silences it; a bad mode is a usage error.
+func TestProgressPlain(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := cli(t, nil, "generate", "--scenario", "low-traffic", "--out", filepath.Join(dir, "ev.parquet"), "--progress", "plain")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "generate low-traffic: ")
+	assert.Contains(t, stderr, "simulated hours (100%)\n")
+	assert.NotContains(t, stderr, "\r")
+	code, _, stderr = cli(t, nil, "replay", "--events", filepath.Join(dir, "ev.parquet"), "--rollout", "low-traffic", "--out", filepath.Join(dir, "r"), "--progress", "plain", "--no-alerts")
+	require.Equal(t, 0, code, stderr)
+	assert.Regexp(t, `replay: \d+ events\n`, stderr)
+	code, stdout, stderr := cli(t, nil, "generate", "--scenario", "low-traffic", "--out", filepath.Join(dir, "ev2.parquet"), "--progress", "plain", "--quiet")
+	require.Equal(t, 0, code, stderr)
+	assert.Empty(t, stdout+stderr)
+	code, _, stderr = cli(t, nil, "sweep", "--progress", "fancy", "--out", filepath.Join(dir, "s"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `--progress "fancy": want auto, bar, plain or none`)
+}

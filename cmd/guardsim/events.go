@@ -90,10 +90,17 @@ func openEvents(ctx context.Context, paths []string, p engine.Policy, tolerance 
 type watchedSource struct {
 	engine.Source
 	lastNew, lastEvent int64
+	// progress, when set, counts the events read.
+	progress *progressBar
+	read     int
 }
 
 func (w *watchedSource) Read(ctx context.Context, buf []engine.Event) (int, error) {
 	n, err := w.Source.Read(ctx, buf)
+	w.read += n
+	if w.progress != nil {
+		w.progress.update(w.read, -1)
+	}
 	for _, ev := range buf[:n] {
 		w.lastEvent = ev.Time
 		if ev.Kind == engine.KindExposure && ev.Variation == engine.New {
