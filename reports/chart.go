@@ -152,16 +152,41 @@ func (tt timeTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// niceTicks is plot.DefaultTicks with labels formatted by fmtNum (no
-// trailing zeros).
+// niceTicks labels multiples of plot.DefaultTicks' step, so that zero —
+// the line that matters on a difference chart — is always a labelled tick
+// when the axis spans it (DefaultTicks may offset its ticks from zero);
+// labels are formatted by fmtNum (no trailing zeros). Minor ticks halve
+// the step.
 type niceTicks struct{}
 
 func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = fmtNum(ticks[i].Value)
+	def := plot.DefaultTicks{}.Ticks(lo, hi)
+	var majors []float64
+	for _, t := range def {
+		if t.Label != "" {
+			majors = append(majors, t.Value)
 		}
+	}
+	if len(majors) < 2 || !(hi > lo) {
+		for i := range def {
+			if def[i].Label != "" {
+				def[i].Label = fmtNum(def[i].Value)
+			}
+		}
+		return def
+	}
+	step := majors[1] - majors[0]
+	var ticks []plot.Tick
+	for k := math.Ceil(lo/step*2 - 1e-9); k <= math.Floor(hi/step*2+1e-9); k++ {
+		v := k * step / 2
+		if math.Abs(v) < step*1e-9 {
+			v = 0
+		}
+		t := plot.Tick{Value: v}
+		if math.Mod(k, 2) == 0 {
+			t.Label = fmtNum(v)
+		}
+		ticks = append(ticks, t)
 	}
 	return ticks
 }

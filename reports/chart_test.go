@@ -261,3 +261,30 @@ func BenchmarkDifferenceChart(b *testing.B) {
 		}
 	}
 }
+
+// TestNiceTicksLabelZero: whenever the axis spans zero, zero is a labelled
+// tick and the labelled ticks are evenly spaced multiples of the step.
+func TestNiceTicksLabelZero(t *testing.T) {
+	for _, r := range [][2]float64{{-0.075, 0.125}, {-0.03, 0.41}, {-13.2, 2.1}, {-1e-4, 3e-3}, {-250, 900}} {
+		ticks := niceTicks{}.Ticks(r[0], r[1])
+		var labelled []float64
+		zero := false
+		for _, tk := range ticks {
+			if tk.Label != "" {
+				labelled = append(labelled, tk.Value)
+				if tk.Value == 0 {
+					zero = true
+					assert.Equal(t, "0", tk.Label)
+				}
+			}
+			assert.GreaterOrEqual(t, tk.Value, r[0]-1e-12)
+			assert.LessOrEqual(t, tk.Value, r[1]+1e-12)
+		}
+		assert.True(t, zero, "range %v: ticks %v", r, labelled)
+		require.GreaterOrEqual(t, len(labelled), 2, "range %v", r)
+		step := labelled[1] - labelled[0]
+		for i := 1; i < len(labelled); i++ {
+			assert.InDelta(t, step, labelled[i]-labelled[i-1], step*1e-9, "range %v", r)
+		}
+	}
+}
