@@ -301,7 +301,12 @@ func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 		l.LineStyle = draw.LineStyle{Color: LineColor, Width: vg.Points(1.8)}
 		p.Add(band)
 		if !bandAdded {
-			legend.entries = append(legend.entries, legendEntry{fill: BandColor, label: fmt.Sprintf("%s anytime-valid interval (one-sided α = %s)", fmtPct(100*(1-res.Policy.MetricAlpha())), fmtNum(res.Policy.MetricAlpha()))})
+			label := fmt.Sprintf("%s anytime-valid interval (one-sided α = %s)", fmtPct(100*(1-res.Policy.MetricAlpha())), fmtNum(res.Policy.MetricAlpha()))
+			if _, def := res.Policy.DetectorFactory().(engine.ConfidenceSequence); !def {
+				// A peer detector draws its own interval (or value band).
+				label = res.Policy.DetectorFactory().Name() + " interval (policy " + res.Policy.Name + ")"
+			}
+			legend.entries = append(legend.entries, legendEntry{fill: BandColor, label: label})
 			bandAdded = true
 		}
 		lines = append(lines, l)
