@@ -73,7 +73,12 @@ func Discover(dir string) ([]Entry, error) {
 	f, err := os.Open(filepath.Join(dir, ManifestFile))
 	if err == nil {
 		defer f.Close()
-		return readManifest(dir, f)
+		return ParseManifest(f, filepath.Join(dir, ManifestFile), func(p string) string {
+			if filepath.IsAbs(p) || strings.Contains(p, "://") {
+				return p
+			}
+			return filepath.Join(dir, p)
+		})
 	}
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("fleet: %w", err)
@@ -130,8 +135,10 @@ func folderEntry(path, id string) Entry {
 	return e
 }
 
-func readManifest(dir string, r io.Reader) ([]Entry, error) {
-	name := filepath.Join(dir, ManifestFile)
+// ParseManifest reads a fleet manifest (see Discover) named name;
+// resolve turns each path in it into the path to open (relative paths are
+// relative to the manifest's folder; object-store URLs are kept).
+func ParseManifest(r io.Reader, name string, resolve func(string) string) ([]Entry, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
@@ -150,10 +157,10 @@ func readManifest(dir string, r io.Reader) ([]Entry, error) {
 	}
 	abs := func(p string) string {
 		p = strings.TrimSpace(p)
-		if p == "" || filepath.IsAbs(p) {
+		if p == "" {
 			return p
 		}
-		return filepath.Join(dir, p)
+		return resolve(p)
 	}
 	var out []Entry
 	seen := map[string]int{}
