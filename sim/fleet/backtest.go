@@ -93,7 +93,7 @@ func replayAll(ctx context.Context, e Entry, policies []Policy, tolerance time.D
 	}
 	ds := make([]Decision, len(policies))
 	for i, pol := range policies {
-		p, err := pol.Overrides.Apply(base)
+		p, err := pol.Apply(base)
 		if err != nil {
 			return nil, fmt.Errorf("policy %s on %s: %w", pol.Name, e.Rollout, err)
 		}

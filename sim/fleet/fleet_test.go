@@ -86,12 +86,28 @@ func TestParsePolicy(t *testing.T) {
 		{"name: x\ncheck_interval: soon\n", "check_interval"},
 		{"name: x\nschedule: ten:1d\n", "schedule"},
 		{"name: x\non_insufficient: wait\n", "on_insufficient"},
+		{"name: x\npolicy: nosuch\n", "nosuch"},
+		{"name: x\npolicy_params: {alpha: \"0.1\"}\n", "policy_params needs policy"},
 	} {
 		_, err := ParsePolicy([]byte(tc.in), "p.yaml")
 		require.Error(t, err, tc.in)
 		assert.Contains(t, err.Error(), tc.mention, tc.in)
 		assert.Contains(t, err.Error(), "p.yaml", tc.in)
 	}
+}
+
+// TestNamedPolicy: a candidate may be a named decision policy (guardsim
+// policies), replayed like any other.
+func TestNamedPolicy(t *testing.T) {
+	p, err := ParsePolicy([]byte("name: gb\npolicy: growthbook\npolicy_params: {alpha: \"0.1\"}\n"), "gb.yaml")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"policy=growthbook", "alpha=0.1"}, p.Changes())
+	es, err := Discover(testFleet(t))
+	require.NoError(t, err)
+	row := ReplayEntry(context.Background(), es[0], []Policy{{Name: Recorded}, p}, 0)
+	require.Empty(t, row.Err)
+	require.Len(t, row.Decisions, 2)
+	assert.NotEqual(t, engine.StatusRunning, row.Decisions[1].Status)
 }
 
 func TestDiscoverBadEntries(t *testing.T) {

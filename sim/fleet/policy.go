@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/engine/detect"
 	"github.com/guardsim/guardsim/engine/schedule"
 )
 
@@ -22,6 +24,10 @@ const Recorded = "recorded"
 type Policy struct {
 	Name      string
 	Overrides engine.Overrides
+	// Named, when set, is a named decision policy (`guardsim policies`)
+	// applied after the overrides, with Params overriding its parameters.
+	Named  string
+	Params map[string]string
 	// Source is the file the policy came from ("" for the recorded one).
 	Source string
 }
@@ -36,6 +42,10 @@ type policyFile struct {
 	Schedule       string   `yaml:"schedule"`
 	Extension      string   `yaml:"extension"`
 	OnInsufficient string   `yaml:"on_insufficient"`
+	// Policy and PolicyParams select a named decision policy, as
+	// rollout.policy and rollout.policy_params do in a scenario.
+	Policy       string            `yaml:"policy"`
+	PolicyParams map[string]string `yaml:"policy_params"`
 }
 
 // ParsePolicy parses a candidate policy file:
@@ -48,6 +58,8 @@ type policyFile struct {
 //	schedule: 1:12h,10:1d,50:2d
 //	extension: 1d
 //	on_insufficient: hold   # or rollback
+//	policy: growthbook      # a named decision policy (guardsim policies)
+//	policy_params: {…}      # its parameters
 //
 // Every field but name is optional; unknown fields are errors.
 func ParsePolicy(data []byte, source string) (Policy, error) {
@@ -95,13 +107,54 @@ func ParsePolicy(data []byte, source string) (Policy, error) {
 		}
 		o.OnInsufficient = &a
 	}
+	p.Named, p.Params = strings.TrimSpace(f.Policy), f.PolicyParams
+	if p.Named != "" {
+		if _, err := detect.Lookup(p.Named); err != nil {
+			errs = append(errs, fmt.Errorf("policy: %w", err))
+		}
+	} else if len(p.Params) > 0 {
+		errs = append(errs, errors.New("policy_params needs policy"))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return Policy{}, fmt.Errorf("policy %s: %w", source, err)
 	}
-	if o.Empty() {
-		return Policy{}, fmt.Errorf("policy %s: changes nothing (set alpha, nstar, min_contexts, check_interval, schedule, extension or on_insufficient)", source)
+	if o.Empty() && p.Named == "" {
+		return Policy{}, fmt.Errorf("policy %s: changes nothing (set alpha, nstar, min_contexts, check_interval, schedule, extension, on_insufficient or policy)", source)
 	}
 	return p, nil
+}
+
+// Apply returns the rollout's recorded policy base changed by p.
+func (p Policy) Apply(base engine.Policy) (engine.Policy, error) {
+	out, err := p.Overrides.Apply(base)
+	if err != nil || p.Named == "" {
+		return out, err
+	}
+	np, err := detect.Lookup(p.Named)
+	if err != nil {
+		return out, err
+	}
+	return np.Apply(out, p.Params)
+}
+
+// Changes lists what p changes, for reports ("alpha=0.01", "policy=growthbook", …).
+func (p Policy) Changes() []string {
+	ch := p.Overrides.Strings()
+	if p.Named != "" {
+		ch = append(ch, "policy="+p.Named)
+		keys := make([]string, 0, len(p.Params))
+		for k := range p.Params {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			ch = append(ch, k+"="+p.Params[k])
+		}
+	}
+	if ch == nil {
+		ch = []string{}
+	}
+	return ch
 }
 
 // LoadPolicy reads a candidate policy file (see ParsePolicy).

@@ -68,11 +68,7 @@ func Summarise(policies []Policy, rows []Row) *Report {
 	})
 	for _, p := range policies {
 		rep.Policies = append(rep.Policies, p.Name)
-		ch := p.Overrides.Strings()
-		if ch == nil {
-			ch = []string{}
-		}
-		rep.Summaries = append(rep.Summaries, Summary{Policy: p.Name, Changes: ch})
+		rep.Summaries = append(rep.Summaries, Summary{Policy: p.Name, Changes: p.Changes()})
 	}
 	gains := make([][]int64, len(policies))
 	for _, r := range rep.Rows {
