@@ -30,6 +30,7 @@ func init() {
 			workers := fs.Int("workers", runtime.GOMAXPROCS(0), "rollouts replayed at once (memory grows with it; the result does not depend on it)")
 			tolerance := fs.Duration("tolerance", 0, "how far back in time a row may go within a file before it is an error")
 			quiet := fs.BoolP("quiet", "q", false, "no progress and no summary table")
+			progressMode := addProgressFlag(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("unexpected arguments %q", args)
@@ -57,7 +58,10 @@ func init() {
 					return err
 				}
 				defer st.Abort()
-				bar := newProgress(e, !*quiet, "backtest "+*dir, "rollouts")
+				bar, err := newProgress(e, *progressMode, *quiet, "backtest "+*dir, "rollouts")
+				if err != nil {
+					return err
+				}
 				rows, err := fleet.Backtest(ctx, entries, pols, fleet.Options{Workers: *workers, Tolerance: *tolerance, Progress: bar.update})
 				if err != nil {
 					bar.abort()
