@@ -25,7 +25,12 @@ if (!events || !timelinePath) {
 const tl = JSON.parse(readFileSync(timelinePath, 'utf8'));
 const pol = tl.policy;
 const startNs = BigInt(Date.parse(tl.start)) * 1000000n;
-const interval = BigInt(pol.check_interval);
+// Durations are seconds in timeline.json (nanosecond integers in older
+// files: accept both); enums are names (integers in older files).
+const durNs = (d) => (Number.isInteger(d) && d > 1e8 ? BigInt(d) : BigInt(Math.round(d * 1e9)));
+const interval = durNs(pol.check_interval);
+const isBinary = (m) => m.kind === 0 || m.kind === 'binary';
+const isMean = (m) => m.aggregation === 0 || m.aggregation === 'mean';
 const checks = tl.timeline.filter((c) => c.decision !== 'start');
 checks.forEach((c, i) => {
   const t = BigInt(Date.parse(c.time)) * 1000000n;
@@ -37,7 +42,7 @@ const K = checks.length;
 const endNs = startNs + BigInt(K) * interval;
 const lit = (s) => `'${String(s).replaceAll("'", "''")}'`;
 for (const m of pol.metrics) {
-  if (m.kind === 1 && m.aggregation !== 0) throw new Error(`metric ${m.key}: only binary and mean metrics are supported`);
+  if (!isBinary(m) && !((m.kind === 1 || m.kind === 'numeric') && isMean(m))) throw new Error(`metric ${m.key}: only binary and mean metrics are supported`);
 }
 const kind = pol.context_kind || 'user';
 
@@ -85,7 +90,7 @@ async function series(sql) {
 const result = [];
 for (const m of pol.metrics) {
   let cum;
-  if (m.kind === 0) {
+  if (isBinary(m)) {
     // binary: every exposed context (0), plus 1 at its first event's bin
     cum = await series(`
       SELECT arm, bin, sum(dn) AS dn, sum(ds) AS ds FROM (
