@@ -31,52 +31,9 @@ func TestGrowthBookInputs(t *testing.T) {
 	assert.InDelta(t, 0.03984006677137368, Rho(5000, 0.05, false), 1e-16)
 }
 
-// G1–G6 and the extra [C] vectors: the sequential tests.
-func TestGrowthBookSequential(t *testing.T) {
-	inf := math.Inf(1)
-	cases := []struct {
-		name       string
-		a, b       Moments
-		alt        Alternative
-		nstar      float64
-		scale      Scale
-		lo, hi     float64
-		ciTol      float64
-		p, pTol    float64
-		est, estTo float64
-	}{
-		{"G1 greater absolute", gbA, gbB, Greater, 5000, Absolute, -0.12656844172804982, inf, 1e-9, 0.4630473577946261, 1e-9, 0.23437666666666668, 1e-12},
-		{"G2 lesser absolute", gbA, gbB, Less, 5000, Absolute, -inf, 0.5953217750613832, 1e-9, 1, 0, 0.23437666666666668, 1e-12},
-		{"G3 greater relative", gbA, gbB, Greater, 5000, Relative, -0.42356454602790883, inf, 1e-9, 0.8603465387643118, 1e-9, 0.5033610858562358, 1e-12},
-		{"G4 lesser relative", gbA, gbB, Less, 5000, Relative, -inf, 1.4302867177403806, 1e-9, 1, 0, 0.5033610858562358, 1e-12},
-		{"G5 two-sided relative N*=1000", gbA, gbB, TwoSided, 1000, Relative, -0.5584405051077315, 1.5651626768202032, 1e-9, 1, 0, 0.50336, 5e-6},
-		// G6 is printed to 5 decimals; p = 5.17e-44 (reference [R]).
-		{"G6 proportions two-sided relative", ProportionMoments(1396, 3000), ProportionMoments(2422, 3461), TwoSided, 5000, Relative, 0.40098, 0.60675, 5e-6, 5.17e-44, 0.005e-44, 0.50386, 5e-6},
-		{"[C] two-sided absolute", gbA, gbB, TwoSided, 5000, Absolute, -0.16011652842982782, 0.6288698617631612, 1e-9, 0.7601250075467714, 1e-9, 0.23437666666666668, 1e-12},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			r := SequentialCS(c.a, c.b, c.alt, 0.05, c.nstar, c.scale)
-			assert.InDelta(t, c.est, r.Estimate, c.estTo)
-			if math.IsInf(c.lo, -1) {
-				assert.True(t, math.IsInf(r.Lo, -1))
-			} else {
-				assert.InDelta(t, c.lo, r.Lo, c.ciTol)
-			}
-			if math.IsInf(c.hi, 1) {
-				assert.True(t, math.IsInf(r.Hi, 1))
-			} else {
-				assert.InDelta(t, c.hi, r.Hi, c.ciTol)
-			}
-			assert.InDelta(t, c.p, r.P, c.pTol)
-		})
-	}
-	// G6 standard error, printed 0.03386.
-	r := SequentialCS(ProportionMoments(1396, 3000), ProportionMoments(2422, 3461), TwoSided, 0.05, 5000, Relative)
-	assert.InDelta(t, 0.03386, r.SE, 5e-6)
-	// G5 standard error 0.33341.
-	assert.InDelta(t, 0.33341, SequentialCS(gbA, gbB, TwoSided, 0.05, 1000, Relative).SE, 5e-6)
-}
+// The GrowthBook sequential vectors G1–G6 and [C] live in
+// testdata/vectors/growthbook.json (func sequential_cs), checked by
+// engine/stats/kit TestVectors.
 
 // GrowthBook's bisection p-values for G1–G4: 0.46316491943359384 (G1) and
 // the 0.4999 cap (G2, G3, G4).
@@ -103,46 +60,8 @@ func TestOneSidedPValueGrowthBook(t *testing.T) {
 	}
 }
 
-// G9–G14: fixed-horizon Welch t-tests.
-func TestGrowthBookWelch(t *testing.T) {
-	inf := math.Inf(1)
-	cases := []struct {
-		name       string
-		a, b       Moments
-		alt        Alternative
-		scale      Scale
-		est        float64
-		lo, hi     float64
-		se         float64
-		p, tol     float64
-		seTol, pTo float64
-	}{
-		{"G9 greater absolute", gbA, gbB, Greater, Absolute, 0.23437666666666668, 0.020791480063255735, inf, 0.12983081254184736, 0.03554272489873023, 1e-9, 1e-12, 1e-9},
-		{"G10 lesser absolute", gbA, gbB, Less, Absolute, 0.23437666666666668, -inf, 0.44796185327007765, 0.12983081254184736, 0.9644572751012698, 1e-9, 1e-12, 1e-9},
-		{"G11 greater relative", gbA, gbB, Greater, Relative, 0.5033610858562358, -0.045136675850396046, inf, 0.3334122146400735, 0.06558262868467746, 1e-9, 1e-12, 1e-9},
-		{"G12 two-sided absolute", gbA3407, gbB, TwoSided, Absolute, 0.29, 0.04538, 0.53462, 0.12478, 0.02016, 5e-6, 5e-6, 5e-6},
-		{"G13 two-sided relative", gbA3407, gbB, TwoSided, Relative, 0.70732, -0.03526, 1.44989, 0.37879, 0.06191, 5e-6, 5e-6, 5e-6},
-		{"G14 proportions relative", ProportionMoments(14, 28), ProportionMoments(16, 30), TwoSided, Relative, 0.06667, -0.47767, 0.61101, 0.2717, 0.80707, 5e-6, 5e-5, 5e-6},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			r := WelchT(c.a, c.b, c.alt, 0.05, c.scale)
-			assert.InDelta(t, c.est, r.Estimate, 5e-6)
-			assert.InDelta(t, c.se, r.SE, c.seTol)
-			if math.IsInf(c.lo, -1) {
-				assert.True(t, math.IsInf(r.Lo, -1))
-			} else {
-				assert.InDelta(t, c.lo, r.Lo, c.tol)
-			}
-			if math.IsInf(c.hi, 1) {
-				assert.True(t, math.IsInf(r.Hi, 1))
-			} else {
-				assert.InDelta(t, c.hi, r.Hi, c.tol)
-			}
-			assert.InDelta(t, c.p, r.P, c.pTo)
-		})
-	}
-}
+// The Welch vectors G9–G14 live in testdata/vectors/growthbook.json (func
+// welch_t), checked by engine/stats/kit TestVectors.
 
 // The unbiased binary variance (BinaryMoments) does not reproduce G14: the
 // GrowthBook proportion variance p(1−p) is needed.

@@ -40,18 +40,7 @@ func TestLogNormCDF(t *testing.T) {
 	assert.False(t, math.IsInf(logNormCDF(-1000), -1))
 }
 
-// mixtureSPRT calcTau (reference §7.7), unrounded τ².
-func TestCalcTau2(t *testing.T) {
-	cases := []struct{ alpha, sigma, m, want float64 }{
-		{0.05, 1, 10000, 0.07715988258219629},
-		{0.05, 1, 200, 0.6399174813512202},
-		{0.01, 2, 500, 1.1323633174931893},
-		{0.05, 1, 10, 4.913684766737757},
-	}
-	for _, c := range cases {
-		assert.InEpsilon(t, c.want, CalcTau2(c.alpha, c.sigma, c.m), 1e-12, "%+v", c)
-	}
-}
+// mixtureSPRT calcTau vectors: testdata/vectors/msprt.json (msprt_tau2).
 
 func TestMSPRTPaired(t *testing.T) {
 	xNo := []float64{1.2, 0.8, 1.5, 0.9, 1.1, 1.3, 0.7, 1.4, 1.0, 1.6}
