@@ -462,12 +462,23 @@ var reportHTML = htmltemplate.Must(htmltemplate.New("report.html").Parse(`<!DOCT
 {{end}}
 
 <h2>Metrics</h2>
-<table>
+<div class="tiles">
+{{range .Tiles}}<section class="tile{{if .Regressed}} alert{{end}}" data-index="{{.Index}}" data-metric="{{.Key}}">
+<header><h3>{{.Key}}</h3><div><span class="est">{{.Estimate}}</span> <span class="iv">{{.Interval}}</span></div></header>
+<div class="chart"><svg viewBox="0 0 560 220" role="img" aria-label="difference new − original for {{.Key}} with its anytime-valid interval"></svg><div class="tip" hidden></div></div>
+<footer><span>original: {{.MeanOriginal}} (n={{.NOriginal}})</span><span>new: {{.MeanNew}} (n={{.NNew}})</span><span{{if .Regressed}} class="bad"{{end}}>{{.Status}}</span></footer>
+</section>
+{{end}}</div>
+<p class="note">Each tile shows the observed difference new − original at each check with its shaded anytime-valid interval; hover a chart for both variations' means, the interval and the contexts served at the nearest check.</p>
+<div class="tablewrap">
+<table class="metrics">
 <tr><th>Metric</th><th>Direction</th><th>Estimate (new − original)</th><th>Interval</th><th>p-value</th><th>Status</th><th>First regressed at</th><th>Mean original</th><th>Mean new</th><th>n original</th><th>n new</th></tr>
 {{range .Metrics}}<tr{{if .Regressed}} class="alert"{{end}}><td>{{.Key}}</td><td>{{.Direction}}</td><td class="num">{{.Estimate}}</td><td>{{.Interval}}</td><td class="num">{{.PValue}}</td><td{{if .Regressed}} class="bad"{{end}}>{{.Status}}</td><td class="num">{{.RegressedAt}}</td><td class="num">{{.MeanOriginal}}</td><td class="num">{{.MeanNew}}</td><td class="num">{{.NOriginal}}</td><td class="num">{{.NNew}}</td></tr>
 {{end}}</table>
+</div>
+{{if .Charts}}<details><summary>Static charts (PNG)</summary>
 {{range .Charts}}<figure><img {{.DataURI}} alt="difference chart for {{.Metric}}"><figcaption>{{.Metric}}: difference new − original with its anytime-valid interval</figcaption></figure>
-{{end}}
+{{end}}</details>{{end}}
 <h2>Timeline of decisions</h2>
 <table>
 <tr><th>Time</th><th>Since start</th><th>Step</th><th>Percent</th><th>Decision</th><th>Reason</th><th>Metric</th><th>Note</th></tr>
@@ -486,7 +497,16 @@ var reportHTML = htmltemplate.Must(htmltemplate.New("report.html").Parse(`<!DOCT
 {{end}}</table>
 
 <h2>Sample ratio mismatch</h2>
-{{if .SRM}}<table{{if .SRMMismatch}} class="alert"{{end}}>
+{{with .SRMPanel}}<section class="srm{{if .Mismatch}} alert{{end}}" id="srm-panel">
+<h3>Split at the last check: observed vs expected</h3>
+<div class="split"><span>observed</span><div class="bar" title="new {{.ObservedNew}} / original {{.ObservedOriginal}}"><span style="width:{{.ObservedPct}}"></span></div>
+<span>expected</span><div class="bar" title="new {{.ExpectedNew}} / original {{.ExpectedOriginal}}"><span style="width:{{.ExpectedPct}}"></span></div></div>
+<p>New variation: observed <b data-k="observed_new">{{.ObservedNew}}</b>, expected <b data-k="expected_new">{{.ExpectedNew}}</b> of the analysed contexts (original: {{.ObservedOriginal}} observed, {{.ExpectedOriginal}} expected).</p>
+<h3>Sequential p-value over time</h3>
+<div class="chart"><svg viewBox="0 0 560 220" role="img" aria-label="sequential SRM p-value per check, log scale, with the SRM alpha"></svg></div>
+<p class="note">Log scale; a mismatch is declared when the p-value falls below α = {{.Alpha}} (last: {{.PValue}}).</p>
+</section>
+{{end}}{{if .SRM}}<table{{if .SRMMismatch}} class="alert"{{end}}>
 {{range .SRM}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>
 {{end}}</table>{{else}}<p class="note">No checks were recorded.</p>{{end}}
 
@@ -513,13 +533,19 @@ var reportHTML = htmltemplate.Must(htmltemplate.New("report.html").Parse(`<!DOCT
 <table>
 {{range .Counters}}<tr><th>{{.Key}}</th><td class="num">{{.Value}}</td></tr>
 {{end}}</table>
+<script type="application/json" id="guardsim-data">{{.Data}}</script>
+<script>{{.JS}}</script>
 </body>
 </html>
 `))
 
 type htmlView struct {
 	reportView
-	CSS htmltemplate.CSS
+	CSS      htmltemplate.CSS
+	Tiles    []tileView
+	SRMPanel *srmPanelView
+	Data     htmltemplate.JS
+	JS       htmltemplate.JS
 }
 
 // WriteReport writes dir/report.md and a self-contained dir/report.html for
@@ -541,8 +567,14 @@ func writeReport(dir string, res *engine.Result, charts []string, prov *Provenan
 	if err := writeTemplate(filepath.Join(dir, "report.md"), func(w io.Writer) error { return reportMD.Execute(w, v) }); err != nil {
 		return err
 	}
+	data, err := timelineData(res)
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	hv := htmlView{reportView: v, CSS: htmltemplate.CSS(css + interactiveCSS), Tiles: buildTiles(v),
+		SRMPanel: buildSRMPanel(res), Data: data, JS: htmltemplate.JS(interactiveJS)}
 	return writeTemplate(filepath.Join(dir, "report.html"), func(w io.Writer) error {
-		return reportHTML.Execute(w, htmlView{reportView: v, CSS: htmltemplate.CSS(css)})
+		return reportHTML.Execute(w, hv)
 	})
 }
 
