@@ -27,14 +27,13 @@ import (
 //   - The number of contexts in an interval is Poisson with mean the integral
 //     of the traffic rate (daily cycle included) over the interval times
 //     the arm's bucket share (schedule.Step.Weights).
-//   - Numeric metrics: the sum is Normal(n·μ, n·σ²); the unbiased sample
-//     variance is σ²·G/k with G ~ Gamma(k, 1), k = 1/(2/(n−1) + κ/n), which
-//     has the exact mean σ² and variance σ⁴(2/(n−1) + κ/n) of a sample
-//     variance (κ the per-context excess kurtosis; for a normal metric this
-//     is the exact scaled χ²). μ, σ² and κ are those of the value the
-//     engine sees for a context: the mean (or sum) of its events, each a
-//     draw of the scenario's distribution plus the context's normal
-//     intercept of standard deviation context_sd.
+//   - Numeric metrics: (n, Σv, Σv²) of the interval's contexts are drawn
+//     jointly from their law (numLaw, aggnumeric.go): exactly for normal
+//     values and for few log-normal values, by the split "big-jump"
+//     sampler for many. The value is the one the engine sees for a
+//     context: the mean (or sum) of its events, each a draw of the
+//     scenario's distribution plus the context's normal intercept of
+//     standard deviation context_sd.
 //   - Binary metrics: conversions are Binomial(n, rate [+ effect]).
 //   - Regression decisions: the step-stratified estimate and the one-sided
 //     confidence sequence, gated by min_per_arm, in metric order as the
@@ -52,8 +51,6 @@ import (
 //     often, are not modelled.
 //   - Metric events arrive at exposure (Delay is ignored): at a check the
 //     engine may still miss the events of the last few minutes.
-//   - The sum and the sample variance are drawn independently (exact for
-//     normal metrics only) and the sum is normal (central limit).
 //   - Checks run while their time is before the model's horizon.
 
 // Outcome codes of one simulated rollout.
@@ -89,8 +86,9 @@ type aggMetric struct {
 	binary bool
 	// Binary: conversion probability per context.
 	rate float64
-	// Numeric: mean, variance and excess kurtosis of the per-context value.
-	mu, sigma2, kurt float64
+	// Numeric: the law of the per-context value, its mean and variance.
+	law        *numLaw
+	mu, sigma2 float64
 	// effect is added to the new arm's per-context mean (binary: to rate)
 	// from step effectStep (1-based) or time effectStart.
 	effect      float64
@@ -192,31 +190,12 @@ func newAggPlan(p engine.Policy, m sim.Model) (*aggPlan, error) {
 			am.binary = true
 			am.rate = mm.Rate
 		case em.Kind == engine.Numeric && !mm.Binary:
-			e := float64(mm.EventsPerExposure)
-			if e < 1 {
-				e = 1
-			}
-			var k4 float64 // fourth cumulant of one event's value
-			if mm.Distribution == sim.LogNormal {
-				s2 := math.Log1p(mm.SD * mm.SD / (mm.Mean * mm.Mean))
-				ex := math.Exp(4*s2) + 2*math.Exp(3*s2) + 3*math.Exp(2*s2) - 6
-				k4 = ex * math.Pow(mm.SD, 4)
-			}
-			csd2 := mm.ContextSD * mm.ContextSD
-			var k4c float64
-			if em.Aggregation == engine.Sum {
-				// Σ of e events of (value + intercept + effect).
-				am.mu = e * mm.Mean
-				am.sigma2 = e*mm.SD*mm.SD + e*e*csd2
-				k4c = e * k4
-				am.effect = e * mm.Effect
-			} else {
-				am.mu = mm.Mean
-				am.sigma2 = mm.SD*mm.SD/e + csd2
-				k4c = k4 / (e * e * e)
-			}
-			if am.sigma2 > 0 {
-				am.kurt = k4c / (am.sigma2 * am.sigma2)
+			e := max(mm.EventsPerExposure, 1)
+			sum := em.Aggregation == engine.Sum
+			am.law = newNumLaw(mm.Distribution == sim.LogNormal, mm.Mean, mm.SD, mm.ContextSD, e, sum)
+			am.mu, am.sigma2 = am.law.mu, am.law.sigma2
+			if sum {
+				am.effect = float64(e) * mm.Effect // the effect is added to every event
 			}
 		default:
 			return nil, fmt.Errorf("metric %s: the aggregate simulator needs a binary model for a binary metric and a numeric model for a numeric one", em.Key)
@@ -502,19 +481,7 @@ func (s *aggSim) group(pl *aggPlan, st *rollState, step int, a int64, n int, arm
 			c := float64(binomial(r, n, mt.rate+eff))
 			mo = stats.BinaryMoments(c, nf)
 		} else {
-			// Deviations from the metric's mean μ (the moments' shift), so
-			// that a metric at a large offset keeps its variance exact.
-			dev := nf*eff + math.Sqrt(nf*mt.sigma2)*r.NormFloat64()
-			if n == 1 {
-				mo = stats.Moments{N: 1, Shift: mt.mu, Sum: dev, SumSq: dev * dev}
-			} else {
-				var s2 float64
-				if mt.sigma2 > 0 {
-					k := 1 / (2/(nf-1) + mt.kurt/nf)
-					s2 = mt.sigma2 * gamma1(r, k) / k
-				}
-				mo = stats.Moments{N: nf, Shift: mt.mu, Sum: dev, SumSq: (nf-1)*s2 + dev*dev/nf}
-			}
+			mo = mt.law.draw(r, n, eff)
 		}
 		str := &s.strata[m][step]
 		if arm == 1 {

@@ -88,8 +88,8 @@ func (allNew) Allocation(context.Context, int64) engine.Allocation {
 	return engine.Allocation{Weights: [3]int{100000, 0, 0}, Step: 1, Until: math.MaxInt64}
 }
 
-// TestPerContextMoments: the plan's per-context mean, variance and excess
-// kurtosis match the values the engine sees from the generator (mean and
+// TestPerContextMoments: the plan's per-context mean and variance match
+// the values the engine sees from the generator (mean and
 // sum aggregations of a log-normal metric with an intercept and several
 // events per exposure).
 func TestPerContextMoments(t *testing.T) {
@@ -145,10 +145,9 @@ func TestPerContextMoments(t *testing.T) {
 		}
 		m2 /= n
 		kurt := m4/n/(m2*m2) - 3
-		t.Logf("%s: n %.0f, mean %.2f (plan %.2f), var %.1f (plan %.1f), excess kurtosis %.2f (plan %.2f)", agg, n, m1, am.mu, m2, am.sigma2, kurt, am.kurt)
+		t.Logf("%s: n %.0f, mean %.2f (plan %.2f), var %.1f (plan %.1f), excess kurtosis %.2f", agg, n, m1, am.mu, m2, am.sigma2, kurt)
 		assert.InDelta(t, am.mu, m1, 5*math.Sqrt(am.sigma2/n))
 		assert.InDelta(t, am.sigma2, m2, 0.05*am.sigma2)
-		assert.InDelta(t, am.kurt, kurt, 0.35+0.35*am.kurt)
 	}
 }
 
