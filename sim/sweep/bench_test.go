@@ -15,6 +15,12 @@ import (
 // looks) with one normal metric at 3000 exposures an hour and no effect.
 func benchPlan(tb testing.TB) *aggPlan {
 	tb.Helper()
+	return benchPlanMetric(tb, sim.MetricModel{Key: "y", Distribution: sim.Normal, Mean: 10, SD: 1, EventsPerExposure: 1})
+}
+
+// benchPlanMetric is benchPlan with another metric model.
+func benchPlanMetric(tb testing.TB, mm sim.MetricModel) *aggPlan {
+	tb.Helper()
 	p := engine.Policy{
 		FlagKey: "bench", Steps: schedule.Default(0), CheckInterval: time.Hour, MinContexts: 100,
 		Metrics: []engine.Metric{{Key: "y", Kind: engine.Numeric, Direction: engine.LowerIsBetter}},
@@ -22,7 +28,7 @@ func benchPlan(tb testing.TB) *aggPlan {
 	m := sim.Model{
 		Start: scenarios.DefaultStart, Horizon: 240 * time.Hour,
 		Traffic: sim.Traffic{RatePerHour: 3000, DailyAmplitude: 0.4, PeakHour: 15},
-		Metrics: []sim.MetricModel{{Key: "y", Distribution: sim.Normal, Mean: 10, SD: 1, EventsPerExposure: 1}},
+		Metrics: []sim.MetricModel{mm},
 	}
 	pl, err := newAggPlan(p, m)
 	if err != nil {
@@ -47,6 +53,20 @@ func BenchmarkAggregateRollout(b *testing.B) {
 	b.StopTimer()
 	if b.N >= 100 && completed < b.N/2 {
 		b.Fatalf("only %d of %d A/A rollouts completed", completed, b.N)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Minutes(), "rollouts/min")
+}
+
+// BenchmarkAggregateRolloutHeavyTail is BenchmarkAggregateRollout with a
+// log-normal metric of log-sd 2 (the heavy-tail-latency scenario's shape):
+// the split sampler's tail contexts are simulated exactly.
+func BenchmarkAggregateRolloutHeavyTail(b *testing.B) {
+	pl := benchPlanMetric(b, sim.MetricModel{Key: "y", Distribution: sim.LogNormal, Mean: 250, SD: 1829.8, EventsPerExposure: 1})
+	s := newAggSim()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.run(pl, RepSeed(1, i))
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Minutes(), "rollouts/min")
 }

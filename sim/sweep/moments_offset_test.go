@@ -17,7 +17,7 @@ func TestAggregateMomentsAtLargeOffsets(t *testing.T) {
 	s0.run(base, 11)
 	for _, off := range []float64{1e6, 1e9, 1e12} {
 		pl := benchPlan(t)
-		pl.metrics[0].mu += off
+		pl.metrics[0].law = newNumLaw(false, 10+off, 1, 0, 1, false)
 		s := newAggSim()
 		require.Equal(t, s0.run(base, 11), s.run(pl, 11))
 		checked := 0
