@@ -49,8 +49,10 @@ import (
 //   - Every exposure is a new context (Traffic.Population = 0 semantics):
 //     returning contexts, which average more events and convert more
 //     often, are not modelled.
-//   - Metric events arrive at exposure (Delay is ignored): at a check the
-//     engine may still miss the events of the last few minutes.
+//   - Binary metrics' exponential delays are modelled (a conversion counts
+//     once its event arrives; arrivals are taken as uniform within an
+//     interval); numeric metrics' events count at exposure, so the plan
+//     refuses numeric delays above 1% of the check interval.
 //   - Checks run while their time is before the model's horizon.
 
 // Outcome codes of one simulated rollout.
@@ -97,6 +99,8 @@ type aggMetric struct {
 	higher      bool
 	noAuto      bool
 	minContexts float64
+	// delay is the mean exponential delay (ns) of a binary metric's event.
+	delay float64
 }
 
 // aggPlan is everything the aggregate simulator needs for one cell.
@@ -189,7 +193,11 @@ func newAggPlan(p engine.Policy, m sim.Model) (*aggPlan, error) {
 		case em.Kind == engine.Binary && mm.Binary:
 			am.binary = true
 			am.rate = mm.Rate
+			am.delay = float64(mm.Delay)
 		case em.Kind == engine.Numeric && !mm.Binary:
+			if 2*mm.Delay > p.CheckInterval/100 {
+				return nil, fmt.Errorf("metric %s: the aggregate fidelity counts a numeric metric's events at exposure, which is right only for delays under 1%% of the check interval, and its delay is uniform up to %v (check interval %v); use the event-level fidelity", em.Key, 2*mm.Delay, p.CheckInterval)
+			}
 			e := max(mm.EventsPerExposure, 1)
 			sum := em.Aggregation == engine.Sum
 			am.law = newNumLaw(mm.Distribution == sim.LogNormal, mm.Mean, mm.SD, mm.ContextSD, e, sum)
@@ -245,7 +253,10 @@ type aggSim struct {
 	pcg    *rand.PCG
 	rng    *rand.Rand
 	strata [][]stats.Stratum
-	srm    *stats.SequentialSRM
+	// late[m][step][arm] counts binary conversions whose event has not
+	// arrived yet (delayed metrics).
+	late [][][2]int
+	srm  *stats.SequentialSRM
 }
 
 func newAggSim() *aggSim {
@@ -267,6 +278,16 @@ func (s *aggSim) reset(pl *aggPlan, seed uint64) {
 		}
 		s.strata[m] = s.strata[m][:len(pl.steps)]
 		clear(s.strata[m])
+	}
+	if len(s.late) != len(pl.metrics) {
+		s.late = make([][][2]int, len(pl.metrics))
+	}
+	for m := range s.late {
+		if cap(s.late[m]) < len(pl.steps) {
+			s.late[m] = make([][2]int, len(pl.steps))
+		}
+		s.late[m] = s.late[m][:len(pl.steps)]
+		clear(s.late[m])
 	}
 	// SequentialSRM has no reset; a fresh one per rollout is three small
 	// allocations, outside the per-interval loop.
@@ -425,35 +446,68 @@ func (s *aggSim) traffic(pl *aggPlan, st *rollState, step int, a, b int64, cumA 
 	for _, sp := range pl.splits {
 		if sp > a && sp < b {
 			cumS := pl.cumAt(sp)
-			s.segment(pl, st, step, a, cumS-cumA)
+			s.segment(pl, st, step, a, sp, cumS-cumA)
 			a, cumA = sp, cumS
 		}
 	}
 	cumB := pl.cumAt(b)
-	s.segment(pl, st, step, a, cumB-cumA)
+	s.segment(pl, st, step, a, b, cumB-cumA)
 	return cumB
 }
 
-// segment draws the contexts arriving in a segment starting at a with lam
-// expected arrivals, within which nothing switches on or off.
-func (s *aggSim) segment(pl *aggPlan, st *rollState, step int, a int64, lam float64) {
+// segment draws the contexts arriving in the segment [a, b) with lam
+// expected arrivals, within which nothing switches on or off, after the
+// delayed conversions of earlier contexts that arrive in it.
+func (s *aggSim) segment(pl *aggPlan, st *rollState, step int, a, b int64, lam float64) {
+	s.release(pl, step, float64(b-a))
 	sp := &pl.steps[step]
+	L := float64(b - a)
 	drop, mis := 0.0, 0.0
 	if a >= pl.faultStart {
 		drop, mis = pl.drop, pl.mis
 	}
 	// Control contexts logged as control, control contexts logged as new,
 	// new contexts whose exposure is logged.
-	s.group(pl, st, step, a, poisson(s.rng, lam*sp.wCtl*(1-mis)), 0, false)
+	s.group(pl, st, step, a, L, poisson(s.rng, lam*sp.wCtl*(1-mis)), 0, false)
 	if mis > 0 {
-		s.group(pl, st, step, a, poisson(s.rng, lam*sp.wCtl*mis), 1, false)
+		s.group(pl, st, step, a, L, poisson(s.rng, lam*sp.wCtl*mis), 1, false)
 	}
-	s.group(pl, st, step, a, poisson(s.rng, lam*sp.wNew*(1-drop)), 1, true)
+	s.group(pl, st, step, a, L, poisson(s.rng, lam*sp.wNew*(1-drop)), 1, true)
+}
+
+// release adds the delayed conversions whose events arrive within the next
+// L ns: exponential delays are memoryless, so each pending one arrives with
+// probability 1 − e^(−L/delay) whenever it was exposed.
+func (s *aggSim) release(pl *aggPlan, step int, L float64) {
+	for m := range pl.metrics {
+		d := pl.metrics[m].delay
+		if !pl.metrics[m].binary || d == 0 {
+			continue
+		}
+		pr := -math.Expm1(-L / d)
+		for k := 0; k <= step; k++ {
+			for arm := range 2 {
+				late := s.late[m][k][arm]
+				if late == 0 {
+					continue
+				}
+				c := binomial(s.rng, late, pr)
+				s.late[m][k][arm] -= c
+				mo := &s.strata[m][k].A
+				if arm == 1 {
+					mo = &s.strata[m][k].B
+				}
+				// Replace(0, 1) for each: binary moments have shift 0.
+				mo.Sum += float64(c)
+				mo.SumSq += float64(c)
+			}
+		}
+	}
 }
 
 // group adds n contexts to arm (0 original, 1 new) with values of the new
 // variation when treated.
-func (s *aggSim) group(pl *aggPlan, st *rollState, step int, a int64, n int, arm int, treated bool) {
+func (s *aggSim) group(pl *aggPlan, st *rollState, step int, a int64, L float64, n int, arm int, treated bool) {
 	if n == 0 {
 		return
 	}
@@ -478,8 +532,15 @@ func (s *aggSim) group(pl *aggPlan, st *rollState, step int, a int64, n int, arm
 		}
 		var mo stats.Moments
 		if mt.binary {
-			c := float64(binomial(r, n, mt.rate+eff))
-			mo = stats.BinaryMoments(c, nf)
+			c := binomial(r, n, mt.rate+eff)
+			if d := mt.delay; d > 0 && c > 0 {
+				// A context exposed uniformly in the segment has its event
+				// by the segment's end with probability 1 − d/L·(1 − e^(−L/d)).
+				late := c - binomial(r, c, 1+d/L*math.Expm1(-L/d))
+				s.late[m][step][arm] += late
+				c -= late
+			}
+			mo = stats.BinaryMoments(float64(c), nf)
 		} else {
 			mo = mt.law.draw(r, n, eff)
 		}
