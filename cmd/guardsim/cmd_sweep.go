@@ -34,6 +34,7 @@ func init() {
 			metric := fs.String("metric", "", "key of the metric the effect applies to (default: the scenario's first metric)")
 			quiet := fs.BoolP("quiet", "q", false, "no progress and no summary table")
 			progressMode := addProgressFlag(fs)
+			checkFid := fs.Bool("check-fidelity", false, "run the grid in both fidelities (--reps event-level and 4× as many aggregate rollouts per cell) and report per cell whether the fast aggregate fidelity agrees (rates within 3 combined SE, median time to detection within 10%); exits non-zero when a cell disagrees")
 			shardFlag := fs.String("shard", "", "run only shard K/N (K from 0, e.g. $JOB_COMPLETION_INDEX/8): writes "+sweep.PartialFile+" for 'guardsim sweep-merge' instead of the reports")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
@@ -108,6 +109,12 @@ func init() {
 					return err
 				}
 				defer st.Abort()
+				if *checkFid {
+					if shard != nil {
+						return usageErrorf("--check-fidelity and --shard cannot be combined")
+					}
+					return runCheckFidelity(ctx, e, cfg, st, dir, bar)
+				}
 				if shard != nil {
 					p, err := sweep.RunShard(ctx, cfg, *shard)
 					if err != nil {

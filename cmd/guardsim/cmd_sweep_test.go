@@ -85,3 +85,36 @@ func TestProgressPlain(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, `--progress "fancy": want auto, bar, plain or none`)
 }
+
+// TestSweepCheckFidelity: --check-fidelity runs both fidelities on the
+// user's scenario and grid and writes the per-cell agreement.
+func TestSweepCheckFidelity(t *testing.T) {
+	dir := t.TempDir()
+	scn := filepath.Join(dir, "tiny.yaml")
+	require.NoError(t, os.WriteFile(scn, []byte(`name: tiny
+seed: 3
+rollout:
+  check_interval: 1h
+  min_contexts: 0
+  steps:
+    - {percent: 10, duration: 6h}
+    - {percent: 50, duration: 6h}
+traffic: {rate_per_hour: 200}
+metrics:
+  - {key: latency_ms, kind: numeric, direction: lower_is_better, distribution: lognormal, mean: 250, sd: 1829.8}
+`), 0o644))
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := cli(t, nil, "sweep", "--scenario", scn, "--grid", "alpha=0.05;effect=0,900",
+		"--reps", "40", "--check-fidelity", "--out", out)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "fidelity check of tiny (40 event-level, 160 aggregate rollouts per cell)")
+	data, err := os.ReadFile(filepath.Join(out, "fidelity.csv"))
+	require.NoError(t, err)
+	lines := bytes.Split(bytes.TrimSpace(data), []byte("\n"))
+	require.Len(t, lines, 3, "header and two cells")
+	assert.Contains(t, string(lines[1]), "alpha=0.05,0,40,")
+	assert.Contains(t, string(lines[2]), ",true,")
+
+	code, _, stderr = cli(t, nil, "sweep", "--scenario", scn, "--check-fidelity", "--shard", "0/2", "--out", filepath.Join(dir, "o2"))
+	assert.Equal(t, 2, code, stderr)
+}

@@ -44,8 +44,9 @@ import (
 //   - SRM faults: lost new-variation exposures thin the new arm;
 //     mis-assigned control contexts join the new arm with control values.
 //
-// Approximations (documented, checked against the event-level engine by
-// TestFidelitiesAgree):
+// Approximations (documented; agreement with the event-level engine is
+// checked per metric shape by TestFidelityGrid, and on a user's own
+// scenario by CheckFidelity, `guardsim sweep --check-fidelity`):
 //   - Every exposure is a new context (Traffic.Population = 0 semantics):
 //     returning contexts, which average more events and convert more
 //     often, are not modelled.
