@@ -74,6 +74,7 @@ const (
 // outcome is the compact result of one rollout.
 type outcome struct {
 	elapsed     int64 // ns from the start to the end (or the last check)
+	onset       int64 // ns from the start to the effect's onset (0: none, or from the start)
 	newContexts int64
 	status      uint8
 	reason      uint8
@@ -127,6 +128,10 @@ type aggPlan struct {
 	metrics []aggMetric
 	// det runs a named policy's detectors (nil: the default rule inline).
 	det *aggDetect
+	// The effect's onset: at onsetTime, or at the start of the 0-based step
+	// onsetStep (-1: not step-based).
+	onsetTime int64
+	onsetStep int
 	// cumGrid[k] caches cum(k·ci) for the evaluations on the check grid
 	// (most of them); nil computes every value.
 	cumGrid []float64
@@ -155,6 +160,7 @@ func newAggPlan(p engine.Policy, m sim.Model) (*aggPlan, error) {
 		drop:        m.Fault.DropNew,
 		mis:         m.Fault.Misassign,
 		faultStart:  int64(m.Fault.Start),
+		onsetStep:   -1,
 	}
 	if m.OmitVariation {
 		pl.mis = 0 // the engine buckets the context itself: the mislabel is lost
@@ -211,6 +217,13 @@ func newAggPlan(p engine.Policy, m sim.Model) (*aggPlan, error) {
 		}
 		if am.effect != 0 && am.effectStep == 0 && am.effectStart > 0 {
 			pl.splits = append(pl.splits, am.effectStart)
+		}
+		if am.effect != 0 && pl.onsetStep < 0 && pl.onsetTime == 0 {
+			if am.effectStep > 0 {
+				pl.onsetStep = am.effectStep - 1
+			} else {
+				pl.onsetTime = am.effectStart
+			}
 		}
 		pl.metrics = append(pl.metrics, am)
 	}
@@ -319,12 +332,13 @@ func (s *aggSim) run(pl *aggPlan, seed uint64) outcome {
 	}
 	nextCheck := pl.ci
 	var t int64
+	onset := pl.onsetTime
 	cumT := pl.cumAt(0)
 	last := len(pl.steps) - 1
 	for {
 		te := min(nextCheck, stepEnd)
 		if te >= pl.horizon {
-			return outcome{elapsed: t, newContexts: st.arms[1], status: stRunning}
+			return outcome{elapsed: t, onset: onset, newContexts: st.arms[1], status: stRunning}
 		}
 		cumT = s.traffic(pl, &st, step, t, te, cumT)
 		t = te
@@ -370,9 +384,12 @@ func (s *aggSim) run(pl *aggPlan, seed uint64) outcome {
 		})
 		switch decision {
 		case engine.DecisionRollback, engine.DecisionHalt, engine.DecisionComplete:
-			return outcome{elapsed: te, newContexts: st.arms[1], status: statusCode(decision.Status()), reason: reasonCode(reason)}
+			return outcome{elapsed: te, onset: onset, newContexts: st.arms[1], status: statusCode(decision.Status()), reason: reasonCode(reason)}
 		case engine.DecisionAdvance:
 			step++
+			if step == pl.onsetStep {
+				onset = te
+			}
 			stepEnd = te + pl.steps[step].dur
 			extended = false
 			st.stepNew = 0

@@ -30,7 +30,30 @@ func simulateEvent(ctx context.Context, c *cellPlan, seed uint64) (outcome, erro
 	if err != nil {
 		return outcome{}, err
 	}
-	return fromEngine(res.Outcome), nil
+	o := fromEngine(res.Outcome)
+	o.onset = effectOnset(c.model, res)
+	return o, nil
+}
+
+// effectOnset is when the model's effect began in a rollout, in ns from its
+// start: its start time, or the start of its step (the time of the check
+// that advanced into it); 0 without an effect.
+func effectOnset(m sim.Model, res *engine.Result) int64 {
+	for _, mm := range m.Metrics {
+		if mm.Effect == 0 {
+			continue
+		}
+		if mm.EffectStep <= 1 {
+			return int64(mm.EffectStart)
+		}
+		for _, c := range res.Timeline {
+			if c.Decision == engine.DecisionAdvance && c.Step+1 == mm.EffectStep {
+				return c.Time.Sub(m.Start).Nanoseconds()
+			}
+		}
+		return 0
+	}
+	return 0
 }
 
 // untilDone ends a source once the rollout it feeds is done.

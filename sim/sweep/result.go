@@ -37,8 +37,9 @@ type Cell struct {
 	RateLo float64 `json:"rate_lo"`
 	RateHi float64 `json:"rate_hi"`
 	// DetectMedian and DetectP90 are the median and 90th percentile of the
-	// time from the start of the rollout to detection, over detections
-	// (zero when there were none).
+	// time from the effect's onset (regression.start, or the start of
+	// regression.start_step in that rollout; the rollout's start for an A/A
+	// cell) to detection, over detections (zero when there were none).
 	DetectMedian time.Duration `json:"detect_median"`
 	DetectP90    time.Duration `json:"detect_p90"`
 	// NewContextsMean is the mean number of contexts exposed to the new

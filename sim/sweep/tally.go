@@ -36,7 +36,7 @@ type Tally struct {
 	Insufficient int64 `json:"insufficient"`
 	Completed    int64 `json:"completed"`
 	// Detect is the multiset of times to detection (nanoseconds from the
-	// start of the rollout) of the rollouts rolled back or halted for
+	// effect's onset: its start time, or the start of its step) of the rollouts rolled back or halted for
 	// regression, as distinct values in increasing order with their counts.
 	Detect []TimeCount `json:"detect"`
 	// Exposed is the multiset of the contexts exposed to the new variation
@@ -66,7 +66,9 @@ func (t *Tally) add(o outcome) {
 	t.Reps++
 	t.Exposed = insertCount(t.Exposed, o.newContexts, 1)
 	if o.reason == rsRegression && (o.status == stRolledBack || o.status == stHalted) {
-		t.addDetection(o.elapsed, 1)
+		// Time to detection runs from the effect's onset (a detection
+		// before it, a false one, counts as 0).
+		t.addDetection(max(o.elapsed-o.onset, 0), 1)
 	}
 	if o.status == stRolledBack {
 		t.RolledBack++
