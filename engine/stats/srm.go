@@ -216,7 +216,16 @@ func Wilson(k, n int, z float64) (lo, hi float64) {
 	den := 1 + z2/nf
 	c := (p + z2/(2*nf)) / den
 	h := z / den * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf))
-	return math.Max(0, c-h), math.Min(1, c+h)
+	lo, hi = math.Max(0, c-h), math.Min(1, c+h)
+	// The bounds at k = 0 and k = n are exactly 0 and 1 (c − h and c + h
+	// round to about 1e-19 away).
+	if k == 0 {
+		lo = 0
+	}
+	if k == n {
+		hi = 1
+	}
+	return lo, hi
 }
 
 // Z95 is the two-sided 95% normal quantile.

@@ -37,3 +37,15 @@ func TestWilson(t *testing.T) {
 	assert.Equal(t, 0.0, lo)
 	assert.Equal(t, 1.0, hi)
 }
+
+// TestWilsonEnds: no successes give a lower bound of exactly 0, all
+// successes an upper bound of exactly 1.
+func TestWilsonEnds(t *testing.T) {
+	for _, n := range []int{1, 7, 2000, 20000} {
+		lo, _ := Wilson(0, n, Z95)
+		_, hi := Wilson(n, n, Z95)
+		if lo != 0 || hi != 1 {
+			t.Fatalf("n %d: Wilson(0) lo %g, Wilson(n) hi %g", n, lo, hi)
+		}
+	}
+}

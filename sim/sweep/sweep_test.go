@@ -225,42 +225,6 @@ func checkCell(t *testing.T, c Cell) {
 	}
 }
 
-// TestFidelitiesAgree: on a scenario that meets the aggregate simulator's
-// assumptions, event-level and aggregate sweeps give the same false-positive
-// rate and power within Monte Carlo error (|p1 − p2| ≤ 4 SE of the
-// difference), and the same shares of completed rollouts.
-func TestFidelitiesAgree(t *testing.T) {
-	if testing.Short() {
-		t.Skip("Monte Carlo: 600 event-level rollouts")
-	}
-	ctx := context.Background()
-	base := loadConfig(t, "testdata/fidelity.yaml")
-	base.Grid, base.Seed = "alpha=0.05;effect=0,5", 7
-	ev := base
-	ev.Fidelity, ev.Reps = EventLevel, 300
-	ag := base
-	ag.Fidelity, ag.Reps = Aggregate, 4000
-	re, err := Run(ctx, ev)
-	require.NoError(t, err)
-	ra, err := Run(ctx, ag)
-	require.NoError(t, err)
-	for i := range re.Cells {
-		ce, ca := re.Cells[i], ra.Cells[i]
-		checkCell(t, ce)
-		checkCell(t, ca)
-		p := (float64(ce.Detections) + float64(ca.Detections)) / float64(ce.Reps+ca.Reps)
-		se := math.Sqrt(p * (1 - p) * (1/float64(ce.Reps) + 1/float64(ca.Reps)))
-		t.Logf("effect %g: event %.3f [%.3f, %.3f] (median %v), aggregate %.3f [%.3f, %.3f] (median %v); 4 SE = %.3f",
-			ce.Effect, ce.Rate, ce.RateLo, ce.RateHi, ce.DetectMedian, ca.Rate, ca.RateLo, ca.RateHi, ca.DetectMedian, 4*se)
-		assert.LessOrEqual(t, math.Abs(ce.Rate-ca.Rate), 4*se, "effect %g", ce.Effect)
-		assert.Zero(t, ce.SRMShare+ce.InsufficientShare, "event level: no SRM or insufficient sample expected")
-		assert.LessOrEqual(t, ca.SRMShare+ca.InsufficientShare, 0.01)
-	}
-	// The power cell is informative (not at 0 or 1).
-	assert.InDelta(t, 0.5, ra.Cells[1].Rate, 0.3)
-	assert.Less(t, ra.Cells[0].Rate, ra.Cells[1].Rate)
-}
-
 // TestAggregateFPR: A/A sweeps of a one-metric scenario in aggregate mode
 // keep the false-positive rate at α = 0.05 within α + 3 SE.
 func TestAggregateFPR(t *testing.T) {
