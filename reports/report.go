@@ -465,7 +465,7 @@ var reportHTML = htmltemplate.Must(htmltemplate.New("report.html").Parse(`<!DOCT
 <div class="tiles">
 {{range .Tiles}}<section class="tile{{if .Regressed}} alert{{end}}" data-index="{{.Index}}" data-metric="{{.Key}}">
 <header><h3>{{.Key}}</h3><div><span class="est">{{.Estimate}}</span> <span class="iv">{{.Interval}}</span></div></header>
-<div class="chart"><svg viewBox="0 0 560 220" role="img" aria-label="difference new − original for {{.Key}} with its anytime-valid interval"></svg><div class="tip" hidden></div></div>
+<div class="chart"><svg viewBox="0 0 400 220" role="img" aria-label="difference new − original for {{.Key}} with its anytime-valid interval"></svg><div class="tip" hidden></div></div>
 <footer><span>original: {{.MeanOriginal}} (n={{.NOriginal}})</span><span>new: {{.MeanNew}} (n={{.NNew}})</span><span{{if .Regressed}} class="bad"{{end}}>{{.Status}}</span></footer>
 </section>
 {{end}}</div>
@@ -503,7 +503,7 @@ var reportHTML = htmltemplate.Must(htmltemplate.New("report.html").Parse(`<!DOCT
 <span>expected</span><div class="bar" title="new {{.ExpectedNew}} / original {{.ExpectedOriginal}}"><span style="width:{{.ExpectedPct}}"></span></div></div>
 <p>New variation: observed <b data-k="observed_new">{{.ObservedNew}}</b>, expected <b data-k="expected_new">{{.ExpectedNew}}</b> of the analysed contexts (original: {{.ObservedOriginal}} observed, {{.ExpectedOriginal}} expected).</p>
 <h3>Sequential p-value over time</h3>
-<div class="chart"><svg viewBox="0 0 560 220" role="img" aria-label="sequential SRM p-value per check, log scale, with the SRM alpha"></svg></div>
+<div class="chart"><svg viewBox="0 0 800 220" role="img" aria-label="sequential SRM p-value per check, log scale, with the SRM alpha"></svg></div>
 <p class="note">Log scale; a mismatch is declared when the p-value falls below α = {{.Alpha}} (last: {{.PValue}}).</p>
 </section>
 {{end}}{{if .SRM}}<table{{if .SRMMismatch}} class="alert"{{end}}>

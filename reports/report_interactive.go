@@ -90,8 +90,9 @@ const interactiveCSS = `
 .tile footer{display:flex;justify-content:space-between;gap:.5em;flex-wrap:wrap;color:#5b6270;font-size:.85em;border-top:1px solid #eef0f2;padding-top:.3em}
 .chart{position:relative}
 .chart svg{width:100%;height:auto;display:block;touch-action:none}
-.chart svg text{font-size:11px;fill:#5b6270}
-.tip{position:absolute;top:4px;pointer-events:none;background:#1d2330;color:#fff;border-radius:4px;padding:.4em .6em;font-size:.78em;line-height:1.35;white-space:nowrap;z-index:2}
+.chart svg text{font-size:12px;fill:#5b6270}
+.tip{position:absolute;top:4px;pointer-events:none;background:#1d2330;color:#fff;border-radius:4px;padding:.4em .6em;font-size:.78em;line-height:1.35;max-width:calc(100% - 8px);box-sizing:border-box;z-index:2}
+.tip table{white-space:nowrap}
 .tip table{margin:.2em 0;font-size:1em;border:0}
 .tip th,.tip td{border:0;padding:0 .4em 0 0;background:none;color:#fff;text-align:right;font-variant-numeric:tabular-nums}
 .tip th{text-align:left;font-weight:600}
@@ -104,6 +105,9 @@ const interactiveCSS = `
 .tablewrap{max-width:100%;overflow-x:auto}
 table{max-width:100%}
 td,th{overflow-wrap:anywhere}
+td.num{overflow-wrap:normal;white-space:nowrap}
+@media (max-width:820px){body{padding:0 .5em}table{font-size:.78em}th,td{padding:.25em .35em}}
+.clipnote{color:#8f1d1a;font-size:.8em}
 `
 
 // interactiveJS draws the charts from the data element and shows the
@@ -114,7 +118,7 @@ const interactiveJS = `
 (function(){
 var el=document.getElementById('guardsim-data');if(!el)return;
 var D=JSON.parse(el.textContent),T=D.timeline||[],P=D.policy||{};
-var W=560,H=220,ML=58,MR=12,MT=10,MB=30;
+var H=220,ML=58,MR=12,MT=10,MB=30;
 function num(x){if(x===null||x===undefined||!isFinite(x))return '—';var s=Number(x).toPrecision(6);if(s.indexOf('e')<0&&s.indexOf('.')>=0){s=s.replace(/0+$/,'').replace(/\.$/,'');}return s;}
 function sgn(x){var s=num(x);return (x>0?'+':'')+s;}
 function hrs(i){return (T[i].elapsed||0)/3600;}
@@ -122,24 +126,29 @@ function ticks(lo,hi,n){var span=hi-lo;if(!(span>0))return [lo];var step=Math.po
 function tk(v){return Number(v.toPrecision(6)).toString();}
 function esc(s){return String(s).replace(/[&<>"]/g,function(c){return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c];});}
 var xmax=T.length?Math.max(hrs(T.length-1),1e-9):1;
-function X(h){return ML+(W-ML-MR)*h/xmax;}
-function axes(lo,hi,Y){var s='';ticks(lo,hi,5).forEach(function(v){var y=Y(v).toFixed(1);s+='<line x1="'+ML+'" x2="'+(W-MR)+'" y1="'+y+'" y2="'+y+'" stroke="'+(v===0?'#8a909c':'#eef0f2')+'"'+(v===0?' stroke-dasharray="4 3"':'')+'/><text x="'+(ML-4)+'" y="'+y+'" dy="4" text-anchor="end">'+tk(v)+'</text>';});
+function vw(svg){return svg.viewBox.baseVal.width||400;}
+function xs(W){return function(h){return ML+(W-ML-MR)*h/xmax;};}
+function axes(lo,hi,Y,X,W){var s='';ticks(lo,hi,5).forEach(function(v){var y=Y(v).toFixed(1);s+='<line x1="'+ML+'" x2="'+(W-MR)+'" y1="'+y+'" y2="'+y+'" stroke="'+(v===0?'#8a909c':'#eef0f2')+'"'+(v===0?' stroke-dasharray="4 3"':'')+'/><text x="'+(ML-4)+'" y="'+y+'" dy="4" text-anchor="end">'+tk(v)+'</text>';});
 ticks(0,xmax,6).forEach(function(h){var x=X(h).toFixed(1);s+='<line x1="'+x+'" x2="'+x+'" y1="'+(H-MB)+'" y2="'+(H-MB+4)+'" stroke="#8a909c"/><text x="'+x+'" y="'+(H-MB+16)+'" text-anchor="middle">'+tk(h)+'h</text>';});
 return s;}
 function runs(ok){var r=[],cur=null;T.forEach(function(c,i){if(ok(i)){if(!cur){cur=[];r.push(cur);}cur.push(i);}else cur=null;});return r;}
 function tile(t){
-var k=+t.getAttribute('data-index'),svg=t.querySelector('svg'),tip=t.querySelector('.tip');
+var k=+t.getAttribute('data-index'),svg=t.querySelector('svg'),tip=t.querySelector('.tip'),W=vw(svg),X=xs(W);
 function M(i){return T[i].metrics&&T[i].metrics[k];}
 var ready=function(i){var m=M(i);return m&&m.ready;};
-var lo=0,hi=0;T.forEach(function(c,i){if(ready(i)){lo=Math.min(lo,M(i).lower,M(i).estimate);hi=Math.max(hi,M(i).upper,M(i).estimate);}});
-if(hi===lo){hi=lo+1;}var pad=(hi-lo)*0.06;lo-=pad;hi+=pad;
+var lo=0,hi=0,rd=[];T.forEach(function(c,i){if(ready(i))rd.push(i);});
+// The y range comes from the informative part: every estimate and the bands of the later three quarters of the ready checks; the early, wide bands are clipped (and said so).
+var from=Math.floor(rd.length/4);rd.forEach(function(i,j){var m=M(i);lo=Math.min(lo,m.estimate);hi=Math.max(hi,m.estimate);if(j>=from){lo=Math.min(lo,m.lower);hi=Math.max(hi,m.upper);}});
+if(hi===lo){hi=lo+1;}var pad=(hi-lo)*0.06;lo-=pad;hi+=pad;var clipped=rd.some(function(i){return M(i).lower<lo||M(i).upper>hi;});
 function Y(v){return MT+(H-MT-MB)*(hi-v)/(hi-lo);}
-var s=axes(lo,hi,Y);
-runs(ready).forEach(function(r){var up=r.map(function(i){return X(hrs(i)).toFixed(1)+','+Y(M(i).upper).toFixed(1);});var dn=r.slice().reverse().map(function(i){return X(hrs(i)).toFixed(1)+','+Y(M(i).lower).toFixed(1);});
+function Yc(v){return Y(Math.max(lo,Math.min(hi,v)));}
+var s=axes(lo,hi,Y,X,W);
+runs(ready).forEach(function(r){var up=r.map(function(i){return X(hrs(i)).toFixed(1)+','+Yc(M(i).upper).toFixed(1);});var dn=r.slice().reverse().map(function(i){return X(hrs(i)).toFixed(1)+','+Yc(M(i).lower).toFixed(1);});
 s+='<polygon class="band" points="'+up.concat(dn).join(' ')+'" fill="#4a78c2" fill-opacity="0.18" stroke="none"/>';
 s+='<polyline class="est" points="'+r.map(function(i){return X(hrs(i)).toFixed(1)+','+Y(M(i).estimate).toFixed(1);}).join(' ')+'" fill="none" stroke="#2b5aa8" stroke-width="1.6"/>';});
 T.forEach(function(c,i){if(ready(i)){var m=M(i);s+='<circle class="pt" data-i="'+i+'" cx="'+X(hrs(i)).toFixed(1)+'" cy="'+Y(m.estimate).toFixed(1)+'" r="2.4" fill="'+(m.regressed?'#c0392b':'#2b5aa8')+'"/>';}});
 s+='<line class="guide" x1="0" x2="0" y1="'+MT+'" y2="'+(H-MB)+'" stroke="#1d2330" stroke-width="1" visibility="hidden"/>';
+if(clipped)s+='<text class="clipped" x="'+(W-MR)+'" y="'+(MT+10)+'" text-anchor="end" style="fill:#8f1d1a">early band clipped</text>';
 svg.innerHTML=s;var guide=svg.querySelector('.guide');
 function show(i){var c=T[i],m=M(i)||{original:{},new:{}},ct=c.contexts||[0,0];
 var h='<div class="tip-h" data-i="'+i+'">'+esc(c.time)+' · +'+tk(hrs(i))+'h · step '+c.step+' ('+c.percent+'%)</div>'+
@@ -157,7 +166,7 @@ svg.addEventListener('mouseleave',function(){tip.hidden=true;guide.setAttribute(
 }
 Array.prototype.forEach.call(document.querySelectorAll('.tile[data-index]'),tile);
 var sv=document.querySelector('.srm svg');
-if(sv&&T.length){var a=P.srm_alpha||0.001,lmin=Math.min(Math.log10(a)-1,0);T.forEach(function(c){if(c.srm&&c.srm.p_value>0)lmin=Math.min(lmin,Math.log10(c.srm.p_value));});
+if(sv&&T.length){var W=vw(sv),X=xs(W);var a=P.srm_alpha||0.001,lmin=Math.min(Math.log10(a)-1,0);T.forEach(function(c){if(c.srm&&c.srm.p_value>0)lmin=Math.min(lmin,Math.log10(c.srm.p_value));});
 function Ys(p){var l=p>0?Math.log10(p):lmin;return MT+(H-MT-MB)*(0-l)/(0-lmin);}
 var s='';ticks(lmin,0,5).forEach(function(v){var y=Ys(Math.pow(10,v)).toFixed(1);s+='<line x1="'+ML+'" x2="'+(W-MR)+'" y1="'+y+'" y2="'+y+'" stroke="#eef0f2"/><text x="'+(ML-4)+'" y="'+y+'" dy="4" text-anchor="end">'+tk(Math.pow(10,v))+'</text>';});
 ticks(0,xmax,6).forEach(function(h){var x=X(h).toFixed(1);s+='<text x="'+x+'" y="'+(H-MB+16)+'" text-anchor="middle">'+tk(h)+'h</text>';});

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -284,3 +285,28 @@ func TestNilResult(t *testing.T) {
 }
 
 var errBoom = errors.New("boom")
+
+func TestReportHTMLEmbedsTheTimelineData(t *testing.T) {
+	res := fixtureResult()
+	dir := t.TempDir()
+	writeRollout(t, dir, res)
+	html := readFile(t, filepath.Join(dir, "report.html"))
+	const open = `<script type="application/json" id="guardsim-data">`
+	i := strings.Index(html, open)
+	require.GreaterOrEqual(t, i, 0)
+	body := html[i+len(open):]
+	body = body[:strings.Index(body, "</script>")]
+
+	var buf bytes.Buffer
+	require.NoError(t, WriteTimelineJSON(&buf, res))
+	var fromPage, fromFile any
+	require.NoError(t, json.Unmarshal([]byte(body), &fromPage))
+	require.NoError(t, json.Unmarshal(buf.Bytes(), &fromFile))
+	assert.Equal(t, fromFile, fromPage, "report.html's data differs from timeline.json")
+	// One tile per metric and the SRM panel are in the markup itself.
+	for i, m := range res.Policy.Metrics {
+		assert.Contains(t, html, fmt.Sprintf(`data-index="%d" data-metric="%s"`, i, m.Key))
+	}
+	assert.Equal(t, len(res.Policy.Metrics), strings.Count(html, `<section class="tile`))
+	assert.Contains(t, html, `id="srm-panel"`)
+}

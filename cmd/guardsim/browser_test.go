@@ -191,8 +191,25 @@ func TestReportInBrowser(t *testing.T) {
 	}
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(700, 900)))
 	fits := evalJS[fit](ctx, t, `(()=>{const d=document.documentElement,t=document.querySelector('table.metrics'),w=t.parentElement;return {page:d.scrollWidth<=d.clientWidth,table:t.getBoundingClientRect().right<=d.clientWidth&&t.scrollWidth<=w.clientWidth,width:d.clientWidth}})()`)
+	// The screenshot shows a tooltip: hover the last point of the first tile
+	// at this width (the tooltip must not widen the page either).
+	lastReady := 0
+	for i, c := range tl.Timeline {
+		if c.Metrics[0].Ready {
+			lastReady = i
+		}
+	}
+	require.NoError(t, chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS(`.tile[data-index="0"]`))))
+	xy := evalJS[[]float64](ctx, t, fmt.Sprintf(`(()=>{const r=document.querySelector('.tile[data-index="0"] circle.pt[data-i="%d"]').getBoundingClientRect();return [r.x+r.width/2,r.y+r.height/2]})()`, lastReady))
+	require.Len(t, xy, 2)
+	require.NoError(t, chromedp.Do(ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, xy[0], xy[1])))
+	assert.Equal(t, strconv.Itoa(lastReady), evalJS[string](ctx, t, `document.querySelector('.tile[data-index="0"] .tip').getAttribute('data-i')`))
+	assert.True(t, evalJS[bool](ctx, t, `document.documentElement.scrollWidth<=document.documentElement.clientWidth`), "tooltip widens the page at 700 px")
 	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	require.NoError(t, err)
+	if out := os.Getenv("GUARDSIM_SCREENSHOT"); out != "" {
+		require.NoError(t, os.WriteFile(out, shot, 0o644))
+	}
 	assert.True(t, fits.Page, "page overflows horizontally at 700 px")
 	assert.True(t, fits.Table, "metrics table overflows at 700 px")
 	assert.LessOrEqual(t, fits.Width, 700.0)
