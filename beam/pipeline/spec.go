@@ -57,6 +57,13 @@ func (s SweepSpec) Config() (sweep.Config, error) {
 	if err != nil {
 		return sweep.Config{}, err
 	}
+	if g, err := sweep.ParseGrid(s.Grid); err == nil && g.Has(sweep.ParamPolicy) {
+		// As guardsim sweep: each cell applies its policy to the
+		// scenario's definitions, not on top of its own policy.
+		if pol, err = sc.BasePolicy(); err != nil {
+			return sweep.Config{}, err
+		}
+	}
 	return sweep.Config{
 		Name: sc.Name, Policy: pol, Model: sc.Model(), FixedHorizon: sc.Horizon != 0,
 		Grid: s.Grid, Reps: s.Reps, Seed: s.Seed, Fidelity: sweep.Fidelity(s.Fidelity), Metric: s.Metric, Workers: 1,
