@@ -248,9 +248,9 @@ func (r *Rollout) lookup(ev *Event) int32 {
 		return i
 	}
 	i := r.ctxIdx.add(ev)
-	r.ctxs = appendGrow(r.ctxs, ctxState{arm: Unassigned, lastNewStep: -1})
+	r.ctxs = append(r.ctxs, ctxState{arm: Unassigned, lastNewStep: -1})
 	for range r.pol.Metrics {
-		r.vals = appendGrow(r.vals, metricVal{})
+		r.vals = append(r.vals, metricVal{})
 	}
 	return i
 }

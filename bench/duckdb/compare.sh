@@ -9,7 +9,8 @@
 #   bench/duckdb/compare.sh --agree-only  # a 1.5M-event agreement check (CI)
 #
 # Environment: RUNS (default 3), BIN (default bin/guardsim), WORK (scratch
-# directory, default a temporary one, removed at the end), SCENARIO.
+# directory, default a temporary one, removed at the end), SCENARIO, EVENTS
+# (an existing stream of SCENARIO to use instead of generating one).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -32,11 +33,14 @@ if [[ -z "${WORK:-}" ]]; then
   WORK="$(mktemp -d)"
   trap 'rm -rf "$WORK"' EXIT
 fi
-events="$WORK/events.parquet"
-
-echo "== generate ($SCENARIO)"
-"$BIN" generate --scenario "$SCENARIO" --out "$events" --quiet
-echo "$(du -m "$events" | cut -f1) MB"
+if [[ -n "${EVENTS:-}" ]]; then
+  events="$EVENTS"
+else
+  events="$WORK/events.parquet"
+  echo "== generate ($SCENARIO)"
+  "$BIN" generate --scenario "$SCENARIO" --out "$events" --quiet
+fi
+echo "$events: $(du -m "$events" | cut -f1) MB"
 
 replay() { "$BIN" replay --events "$events" --rollout "$SCENARIO" --out "$WORK/replay-$1" --quiet --no-alerts; }
 duck() { node "$here/aggregate.mjs" "$events" "$WORK/replay-0/timeline.json" "$WORK/duckdb-$1.json"; }
@@ -58,8 +62,8 @@ measure() {
 }
 echo "== timing: $RUNS runs each, alternating"
 for i in $(seq 1 "$RUNS"); do
-  measure guardsim replay "$i"
-  measure duckdb duck "$i"
+  measure guardsim "$BIN" replay --events "$events" --rollout "$SCENARIO" --out "$WORK/replay-$i" --quiet --no-alerts
+  measure duckdb node "$here/aggregate.mjs" "$events" "$WORK/replay-0/timeline.json" "$WORK/duckdb-$i.json"
   echo "run $i: guardsim $(tail -1 "$WORK/guardsim.times")  DuckDB $(tail -1 "$WORK/duckdb.times")  (wall s, CPU s, peak MiB)"
 done
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

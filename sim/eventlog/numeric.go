@@ -1,0 +1,147 @@
+package eventlog
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/guardsim/guardsim/engine"
+)
+
+func outOfOrder(t, maxSeen, tol int64) error {
+	return fmt.Errorf("time %s is %v before an earlier row's %s (out-of-order tolerance %v)",
+		time.Unix(0, t).UTC().Format(time.RFC3339Nano), time.Duration(maxSeen-t),
+		time.Unix(0, maxSeen).UTC().Format(time.RFC3339Nano), time.Duration(tol))
+}
+
+// decodeTime decodes the time column into evs[i].Time.
+func (d *fileDecoder) decodeTime(evs []engine.Event) (int, error) {
+	c := d.time
+	i := 0
+	for i < len(evs) {
+		k, err := c.span(len(evs) - i)
+		if err != nil {
+			return i, err
+		}
+		if d.autoTime && d.timeMult == 0 && c.present(c.row) {
+			d.timeMult = autoTimeMult(c.i64[c.vi])
+		}
+		mult := d.timeMult
+		if mult == 0 { // a null: reported below
+			mult = 1
+		}
+		lim := int64(math.MaxInt64) / mult
+		out := evs[i : i+k]
+		if c.def == nil {
+			src := c.i64[c.vi : c.vi+k]
+			if mult == 1 {
+				for j, v := range src {
+					out[j].Time = v
+				}
+			} else {
+				for j, v := range src {
+					if v > lim || v < -lim {
+						return i + j, fmt.Errorf("time %d out of range", v)
+					}
+					out[j].Time = v * mult
+				}
+			}
+			c.vi += k
+		} else {
+			def := c.def[c.row : c.row+k]
+			for j := range out {
+				if def[j] == 0 {
+					c.row += j
+					return i + j, errNull
+				}
+				v := c.i64[c.vi]
+				c.vi++
+				if v > lim || v < -lim {
+					c.row += j
+					return i + j, fmt.Errorf("time %d out of range", v)
+				}
+				out[j].Time = v * mult
+			}
+		}
+		c.row += k
+		i += k
+	}
+	return i, nil
+}
+
+// autoTimeMult picks the unit of INT64 times without a logical type from
+// the magnitude of the first value: ≥ 1e17 nanoseconds, ≥ 1e14
+// microseconds, otherwise milliseconds.
+func autoTimeMult(v int64) int64 {
+	if v < 0 {
+		v = -v
+	}
+	switch {
+	case v >= 1e17:
+		return 1
+	case v >= 1e14:
+		return 1e3
+	}
+	return 1e6
+}
+
+// decodeValue decodes the value column (null means 1).
+func (d *fileDecoder) decodeValue(out []float64) (int, error) {
+	c := d.value
+	i := 0
+	for i < len(out) {
+		k, err := c.span(len(out) - i)
+		if err != nil {
+			return i, err
+		}
+		dst := out[i : i+k]
+		if c.def == nil {
+			copy(dst, c.f64[c.vi:c.vi+k])
+			c.vi += k
+		} else {
+			def := c.def[c.row : c.row+k]
+			for j := range dst {
+				if def[j] == 0 {
+					dst[j] = 1
+					continue
+				}
+				dst[j] = c.f64[c.vi]
+				c.vi++
+			}
+		}
+		c.row += k
+		i += k
+	}
+	return i, nil
+}
+
+// decodeIntVariation decodes an integer variation column.
+func (d *fileDecoder) decodeIntVariation(out []engine.Variation) (int, error) {
+	c := d.variation
+	i := 0
+	for i < len(out) {
+		k, err := c.span(len(out) - i)
+		if err != nil {
+			return i, err
+		}
+		dst := out[i : i+k]
+		for j := range dst {
+			if !c.present(c.row + j) {
+				dst[j] = engine.Unassigned
+				continue
+			}
+			v := c.i64[c.vi]
+			c.vi++
+			switch v {
+			case -1, 0, 1, 2:
+				dst[j] = engine.Variation(v)
+			default:
+				c.row += j
+				return i + j, fmt.Errorf("unknown variation %d (want 0=original, 1=new, 2=outside or null)", v)
+			}
+		}
+		c.row += k
+		i += k
+	}
+	return i, nil
+}
