@@ -139,6 +139,8 @@ func TestReportInBrowser(t *testing.T) {
 	assert.Equal(t, want, keys)
 	assert.True(t, srmPanel, "SRM panel with the observed/expected split")
 	assert.True(t, srmLine, "SRM sequential p-value line")
+	// Self-contained: the page loaded no resource at all.
+	assert.Equal(t, 0, evalJS[int](ctx, t, `performance.getEntriesByType('resource').length`), "report.html fetched resources")
 	for k := range tl.Policy.Metrics {
 		ready := 0
 		for _, c := range tl.Timeline {
