@@ -55,12 +55,12 @@ func buildSRMPanel(res *engine.Result) *srmPanelView {
 		ObservedNew: "—", ObservedOriginal: "—", ExpectedNew: "—", ExpectedOriginal: "—", ObservedPct: "0%", ExpectedPct: "0%"}
 	if tot := no + nn; tot > 0 {
 		share := float64(nn) / float64(tot)
-		p.ObservedNew, p.ObservedOriginal = fmtPct(100*share), fmtPct(100*(1-share))
+		p.ObservedNew, p.ObservedOriginal = fmtNum(100*share)+"%", fmtNum(100*(1-share))+"%"
 		p.ObservedPct = htmltemplate.CSS(fmt.Sprintf("%.2f%%", 100*share))
 	}
 	if s := last.Step; s >= 1 && s <= len(res.Policy.Steps) {
 		share := res.Policy.Steps[s-1].ExpectedNewShare()
-		p.ExpectedNew, p.ExpectedOriginal = fmtPct(100*share), fmtPct(100*(1-share))
+		p.ExpectedNew, p.ExpectedOriginal = fmtNum(100*share)+"%", fmtNum(100*(1-share))+"%"
 		p.ExpectedPct = htmltemplate.CSS(fmt.Sprintf("%.2f%%", 100*share))
 	}
 	return p

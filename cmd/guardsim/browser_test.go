@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,6 +140,15 @@ func TestReportInBrowser(t *testing.T) {
 	assert.Equal(t, want, keys)
 	assert.True(t, srmPanel, "SRM panel with the observed/expected split")
 	assert.True(t, srmLine, "SRM sequential p-value line")
+	// The SRM panel's observed new share is the last check's, to the four
+	// significant digits printed.
+	last := tl.Timeline[len(tl.Timeline)-1]
+	obs := evalJS[string](ctx, t, `document.querySelector('#srm-panel [data-k=observed_new]').textContent`)
+	require.True(t, strings.HasSuffix(obs, "%"), obs)
+	gotShare, err := strconv.ParseFloat(strings.TrimSuffix(obs, "%"), 64)
+	require.NoError(t, err)
+	wantShare := 100 * float64(last.Contexts[1]) / float64(last.Contexts[0]+last.Contexts[1])
+	assert.InDelta(t, wantShare, gotShare, 0.5*math.Pow(10, math.Floor(math.Log10(wantShare))-3)*(1+1e-9), "observed new share %q", obs)
 	// Self-contained: the page loaded no resource at all.
 	assert.Equal(t, 0, evalJS[int](ctx, t, `performance.getEntriesByType('resource').length`), "report.html fetched resources")
 	for k := range tl.Policy.Metrics {
