@@ -11,9 +11,8 @@ import (
 // GrowthBook gbstats test inputs (reference §7.1):
 // SampleMeanStatistic(sum, sum_squares, n).
 var (
-	gbA     = Moments{N: 3000, Sum: 1396.87, SumSq: 52377.9767}
-	gbB     = Moments{N: 3461, Sum: 2422.7, SumSq: 134698.29}
-	gbA3407 = Moments{N: 3407, Sum: 1396.87, SumSq: 52377.9767}
+	gbA = Moments{N: 3000, Sum: 1396.87, SumSq: 52377.9767}
+	gbB = Moments{N: 3461, Sum: 2422.7, SumSq: 134698.29}
 )
 
 func TestGrowthBookInputs(t *testing.T) {
