@@ -36,7 +36,9 @@ func TestEventStopsAtEnd(t *testing.T) {
 			m.Seed = seed
 			full, err := sim.Simulate(context.Background(), p, m, engine.Options{}, nil)
 			require.NoError(t, err)
-			require.Equal(t, fromEngine(full.Outcome), got, "%s rep %d", name, rep)
+			want := fromEngine(full.Outcome)
+			want.onset = effectOnset(m, full)
+			require.Equal(t, want, got, "%s rep %d", name, rep)
 			require.NotEqual(t, stRunning, got.status, "%s rep %d ends before the horizon", name, rep)
 		}
 	}
