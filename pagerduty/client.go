@@ -186,13 +186,15 @@ func (c *Client) deliver(ctx context.Context, a engine.Alert, d *Delivery) error
 	if err != nil {
 		return err
 	}
+	pol := c.cfg.Retry
+	deadline := c.cfg.Clock().Add(pol.Budget)
 	var wait time.Duration
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("pagerduty: giving up before attempt %d: %w", attempt, err)
 		}
 		d.Attempts = attempt
-		status, key, err := c.post(ctx, body)
+		status, key, err := c.attempt(ctx, body)
 		d.StatusCode = status
 		rec := Attempt{StatusCode: status, Wait: wait}
 		if err == nil {
@@ -206,16 +208,37 @@ func (c *Client) deliver(ctx context.Context, a engine.Alert, d *Delivery) error
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return fmt.Errorf("pagerduty: attempt %d interrupted: %w", attempt, errors.Join(ctxErr, err))
 		}
-		if !retryable(err) || attempt >= c.cfg.Retry.MaxAttempts {
+		if !retryable(err) {
 			return err
 		}
-		wait = c.jitter(c.cfg.Retry.Ceiling(attempt))
+		if attempt >= pol.MaxAttempts {
+			return fmt.Errorf("pagerduty: %d attempts used: %w", attempt, err)
+		}
+		wait = c.jitter(pol.Ceiling(attempt))
+		var ae *APIError
+		if errors.As(err, &ae) && ae.RetryAfter > 0 {
+			wait = max(wait, min(ae.RetryAfter, pol.MaxRetryAfter))
+		}
+		if left := deadline.Sub(c.cfg.Clock()); wait >= left {
+			return fmt.Errorf("pagerduty: retry budget of %s spent (next wait %s, %s left): %w", pol.Budget, wait.Round(time.Millisecond), max(left, 0).Round(time.Millisecond), err)
+		}
 		c.log(ctx, slog.LevelWarn, "pagerduty attempt failed, retrying", d,
 			slog.Int("status", status), slog.String("error", rec.Error), slog.Duration("wait", wait))
 		if serr := c.cfg.Sleep(ctx, wait); serr != nil {
 			return fmt.Errorf("pagerduty: retry wait after attempt %d interrupted: %w (last error: %w)", attempt, serr, err)
 		}
 	}
+}
+
+// attempt runs one HTTP attempt bounded by the per-attempt timeout.
+func (c *Client) attempt(ctx context.Context, body []byte) (int, string, error) {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.Retry.AttemptTimeout)
+	defer cancel()
+	status, key, err := c.post(actx, body)
+	if err != nil && ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
+		err = fmt.Errorf("pagerduty: attempt timed out after %s: %w", c.cfg.Retry.AttemptTimeout, err)
+	}
+	return status, key, err
 }
 
 // retryable reports whether err (from post) may go away on a retry.
@@ -256,6 +279,9 @@ func (c *Client) post(ctx context.Context, body []byte) (int, string, error) {
 		ar.Message = "reading response: " + readErr.Error()
 	}
 	ae := &APIError{Version: c.cfg.Version, StatusCode: resp.StatusCode, Status: ar.Status, Message: ar.Message, Errors: errorList(ar.Errors)}
+	if ae.Temporary() {
+		ae.RetryAfter, _ = ParseRetryAfter(resp.Header.Get("Retry-After"), c.cfg.Clock())
+	}
 	key := c.cfg.RoutingKey
 	ae.Status, ae.Message = redact(ae.Status, key), redact(ae.Message, key)
 	for i := range ae.Errors {
@@ -264,17 +290,18 @@ func (c *Client) post(ctx context.Context, body []byte) (int, string, error) {
 	return resp.StatusCode, "", ae
 }
 
-// jitter draws the wait before a retry.
+// jitter draws the wait before a retry, in [ceiling/2, ceiling].
 func (c *Client) jitter(ceiling time.Duration) time.Duration {
 	if ceiling <= 0 {
 		return 0
 	}
+	lo := ceiling / 2
 	if c.cfg.Jitter != nil {
-		return min(max(c.cfg.Jitter(ceiling), 0), ceiling)
+		return min(max(c.cfg.Jitter(ceiling), lo), ceiling)
 	}
 	c.rngMu.Lock()
 	defer c.rngMu.Unlock()
-	return time.Duration(c.rng.Int64N(int64(ceiling) + 1))
+	return lo + time.Duration(c.rng.Int64N(int64(ceiling-lo)+1))
 }
 
 func (c *Client) log(ctx context.Context, level slog.Level, msg string, d *Delivery, attrs ...slog.Attr) {

@@ -456,12 +456,13 @@ func TestRequestTimeoutRetried(t *testing.T) {
 
 func TestBackoffCeilingAndJitter(t *testing.T) {
 	p := DefaultRetryPolicy()
-	assert.Equal(t, 6, p.MaxAttempts)
-	want := []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 30 * time.Second, 30 * time.Second}
+	assert.Equal(t, 30, p.MaxAttempts)
+	assert.Equal(t, 5*time.Minute, p.Budget)
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 32 * time.Second, 60 * time.Second, 60 * time.Second}
 	for i, w := range want {
 		assert.Equal(t, w, p.Ceiling(i+1), i+1)
 	}
-	assert.Equal(t, 30*time.Second, p.Ceiling(200), "no overflow")
+	assert.Equal(t, 60*time.Second, p.Ceiling(200), "no overflow")
 	assert.Zero(t, p.Ceiling(0))
 
 	c, _ := newTestClient(t, "http://127.0.0.1:1", func(c *Config) { c.Seed = 42 })
@@ -470,14 +471,26 @@ func TestBackoffCeilingAndJitter(t *testing.T) {
 	for range 200 {
 		j := c.jitter(time.Second)
 		assert.Equal(t, j, c2.jitter(time.Second), "same seed, same draws")
-		assert.GreaterOrEqual(t, j, time.Duration(0))
+		assert.GreaterOrEqual(t, j, 500*time.Millisecond, "equal jitter waits at least half the ceiling")
 		assert.LessOrEqual(t, j, time.Second)
 		distinct[j] = true
 	}
-	assert.Greater(t, len(distinct), 150, "full jitter spreads the waits")
-	// An injected jitter is clamped to [0, ceiling].
+	assert.Greater(t, len(distinct), 150, "jitter spreads the waits")
+	// An injected jitter is clamped to [ceiling/2, ceiling].
 	c3, _ := newTestClient(t, "http://127.0.0.1:1", func(c *Config) { c.Jitter = func(time.Duration) time.Duration { return time.Hour } })
 	assert.Equal(t, time.Second, c3.jitter(time.Second))
+	c4, _ := newTestClient(t, "http://127.0.0.1:1", func(c *Config) { c.Jitter = func(time.Duration) time.Duration { return 0 } })
+	assert.Equal(t, 500*time.Millisecond, c4.jitter(time.Second))
+	// Without a seed, two clients draw different waits (no lockstep retries).
+	u1, _ := newTestClient(t, "http://127.0.0.1:1", func(c *Config) { c.Seed = 0 })
+	u2, _ := newTestClient(t, "http://127.0.0.1:1", func(c *Config) { c.Seed = 0 })
+	same := 0
+	for range 50 {
+		if u1.jitter(time.Hour) == u2.jitter(time.Hour) {
+			same++
+		}
+	}
+	assert.Less(t, same, 5, "unseeded clients must not share a jitter sequence")
 }
 
 func TestRoutingKeyFromEnvOrFile(t *testing.T) {

@@ -78,19 +78,39 @@ var Severities = []string{"critical", "error", "warning", "info"}
 // ValidSeverity reports whether s is one of Severities.
 func ValidSeverity(s string) bool { return slices.Contains(Severities, s) }
 
-// RetryPolicy bounds the client's retry loop. Attempt n (n ≥ 2) waits a
-// uniformly random time in [0, min(MaxDelay, BaseDelay·2^(n-2))] first
-// ("full jitter").
+// RetryPolicy bounds the client's retry loop. Attempt n (n ≥ 2) first
+// waits a random time in [c/2, c] with c = min(MaxDelay, BaseDelay·2^(n-2))
+// ("equal jitter": every retry waits at least half its ceiling, so the
+// waits add up to a rate-limit window whatever the draws), or the
+// server's Retry-After (capped at MaxRetryAfter) when that is longer. The
+// loop stops after MaxAttempts attempts or when the next attempt would
+// start after Budget has passed since the first.
 type RetryPolicy struct {
 	// MaxAttempts counts the first try; 1 disables retries.
 	MaxAttempts int
 	BaseDelay   time.Duration
 	MaxDelay    time.Duration
+	// AttemptTimeout bounds one HTTP attempt (connect, send, answer).
+	AttemptTimeout time.Duration
+	// Budget bounds the whole delivery of one alert, waits included.
+	Budget time.Duration
+	// MaxRetryAfter caps the wait a Retry-After header can ask for.
+	MaxRetryAfter time.Duration
 }
 
-// DefaultRetryPolicy is 6 attempts, 500ms base delay, 30s cap.
+// DefaultRetryPolicy retries for up to 5 minutes (PagerDuty's guidance
+// is "a backoff of a few minutes" on 429; its rate-limit window is 60 s):
+// up to 30 attempts of at most 10 s each, backoff from 1 s doubling to a
+// 60 s cap, Retry-After honoured up to 2 minutes.
 func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxAttempts: 6, BaseDelay: 500 * time.Millisecond, MaxDelay: 30 * time.Second}
+	return RetryPolicy{
+		MaxAttempts:    30,
+		BaseDelay:      time.Second,
+		MaxDelay:       60 * time.Second,
+		AttemptTimeout: 10 * time.Second,
+		Budget:         5 * time.Minute,
+		MaxRetryAfter:  2 * time.Minute,
+	}
 }
 
 // Ceiling is the upper bound of the jittered wait before retry number
@@ -107,6 +127,33 @@ func (p RetryPolicy) Ceiling(retry int) time.Duration {
 		d *= 2
 	}
 	return min(d, p.MaxDelay)
+}
+
+// withDefaults fills zero fields from DefaultRetryPolicy.
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	def := DefaultRetryPolicy()
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = def.MaxAttempts
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = def.BaseDelay
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = def.MaxDelay
+	}
+	if p.MaxDelay < p.BaseDelay {
+		p.MaxDelay = p.BaseDelay
+	}
+	if p.AttemptTimeout <= 0 {
+		p.AttemptTimeout = def.AttemptTimeout
+	}
+	if p.Budget <= 0 {
+		p.Budget = def.Budget
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = def.MaxRetryAfter
+	}
+	return p
 }
 
 // Config configures a Client. Only RoutingKey is required.
@@ -132,17 +179,22 @@ type Config struct {
 	LinkText string
 	// Tags go to custom_details.tags (v2) / details.tags (v1).
 	Tags []string
-	// HTTPClient sends the requests (a client with a 30s timeout when nil).
+	// HTTPClient sends the requests (each attempt bounded by
+	// Retry.AttemptTimeout).
 	HTTPClient *http.Client
 	// Retry is the retry policy; zero fields take DefaultRetryPolicy's values.
 	Retry RetryPolicy
-	// Jitter returns a wait in [0, ceiling]. When nil, a uniform draw from a
-	// PCG source seeded with Seed (or randomly when Seed is 0).
+	// Jitter returns a wait in [ceiling/2, ceiling]. When nil, a uniform
+	// draw from a PCG source seeded with Seed, or with a random seed when
+	// Seed is 0 (the default: processes do not retry in lockstep).
 	Jitter func(ceiling time.Duration) time.Duration
 	Seed   uint64
 	// Sleep waits d or until ctx is done (returning ctx's error). When nil,
-	// a timer. Tests inject a no-op.
+	// a timer. Tests inject a fake that advances Clock.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Clock measures the retry budget (time.Now when nil). Unlike Now it
+	// is never virtual time.
+	Clock func() time.Time
 	// Logger receives attempt and failure logs (none when nil). The routing
 	// key is never logged, only its fingerprint.
 	Logger *slog.Logger
@@ -186,29 +238,21 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("%w: link URL %q must be absolute", ErrInvalidConfig, c.LinkURL)
 		}
 	}
-	def := DefaultRetryPolicy()
-	if c.Retry.MaxAttempts <= 0 {
-		c.Retry.MaxAttempts = def.MaxAttempts
-	}
-	if c.Retry.BaseDelay <= 0 {
-		c.Retry.BaseDelay = def.BaseDelay
-	}
-	if c.Retry.MaxDelay <= 0 {
-		c.Retry.MaxDelay = def.MaxDelay
-	}
-	if c.Retry.MaxDelay < c.Retry.BaseDelay {
-		c.Retry.MaxDelay = c.Retry.BaseDelay
-	}
+	c.Retry = c.Retry.withDefaults()
 	if c.HTTPClient == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 16
-		c.HTTPClient = &http.Client{Timeout: 30 * time.Second, Transport: tr}
+		// No client-wide timeout: each attempt has its own (Retry.AttemptTimeout).
+		c.HTTPClient = &http.Client{Transport: tr}
 	}
 	if c.Sleep == nil {
 		c.Sleep = sleepCtx
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
 	}
 	return c, nil
 }

@@ -37,7 +37,16 @@ type MockOptions struct {
 	DropRate   float64
 	// Delay is slept before answering each event request.
 	Delay time.Duration
-	Seed  uint64
+	// RateLimitWindow rate-limits every event request for this long after
+	// the first one (measured with Now), like PagerDuty's 60-second window.
+	// Its answers carry Retry-After: the seconds left in the window, or
+	// the window's end as an HTTP-date when RetryAfterHTTPDate is set.
+	RateLimitWindow    time.Duration
+	RetryAfterHTTPDate bool
+	// RetryAfter, when set, is sent as the Retry-After header of every
+	// other rate-limit answer (e.g. "5" or an HTTP-date).
+	RetryAfter string
+	Seed       uint64
 
 	// EventsWriter, when set, receives every recorded event as a JSON line.
 	EventsWriter io.Writer
@@ -151,6 +160,7 @@ type Mock struct {
 	stats     MockStats
 	incidents []*Incident
 	latest    map[stateKey]int // index into incidents
+	firstReq  time.Time        // time of the first event request
 	dedupRKs  map[string]map[string]bool
 	writeErr  error
 }
@@ -256,6 +266,23 @@ func (m *Mock) serveEvent(w http.ResponseWriter, r *http.Request, v Version) {
 	ev := ReceivedEvent{Seq: n, Time: m.opts.Now(), Version: v, BodyBytes: len(body), BodySHA256: hex.EncodeToString(sum[:])}
 	ev.Action, ev.DedupKey, ev.RoutingKeyFP, ev.Summary, ev.Severity = parsed.action, parsed.dedupKey, Fingerprint(parsed.routingKey), parsed.summary, parsed.severity
 	f := m.faultFor(n)
+	retryAfter := m.opts.RetryAfter
+	if n == 1 {
+		m.firstReq = ev.Time
+	}
+	if w := m.opts.RateLimitWindow; w > 0 {
+		if end := m.firstReq.Add(w); ev.Time.Before(end) {
+			f = faultRateLimit
+			if m.opts.RetryAfterHTTPDate { // whole seconds, rounded up
+				if e := end.Truncate(time.Second); !e.Equal(end) {
+					end = e.Add(time.Second)
+				}
+				retryAfter = end.UTC().Format(http.TimeFormat)
+			} else {
+				retryAfter = fmt.Sprint(int64((end.Sub(ev.Time) + time.Second - 1) / time.Second))
+			}
+		}
+	}
 	m.mu.Unlock()
 
 	if m.opts.Delay > 0 && readErr == nil {
@@ -287,6 +314,9 @@ func (m *Mock) serveEvent(w http.ResponseWriter, r *http.Request, v Version) {
 			status = http.StatusForbidden
 		}
 		resp = map[string]string{"status": "throttle event", "message": "Requests for this service are arriving too quickly. Please retry later."}
+		if retryAfter != "" {
+			w.Header().Set("Retry-After", retryAfter)
+		}
 	case f == faultServer:
 		status, ev.Outcome = m.opts.FailStatus, OutcomeServerError
 		resp = map[string]any{"status": "error", "message": "Internal server error (injected)", "errors": []string{"injected failure"}}

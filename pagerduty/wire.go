@@ -3,6 +3,9 @@ package pagerduty
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -221,6 +224,33 @@ type APIError struct {
 	Status     string   `json:"status,omitempty"`
 	Message    string   `json:"message,omitempty"`
 	Errors     []string `json:"errors,omitempty"`
+	// RetryAfter is the wait the answer's Retry-After header asked for
+	// (0 when absent or unparsable).
+	RetryAfter time.Duration `json:"retry_after,omitempty"`
+}
+
+// ParseRetryAfter reads a Retry-After header value: delay-seconds or an
+// HTTP-date (RFC 9110 §10.2.3), relative to now. It returns false for an
+// absent or malformed value; a date in the past is a zero wait.
+func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 {
+			return 0, false
+		}
+		if n > int64(math.MaxInt64/int64(time.Second)) {
+			return time.Duration(math.MaxInt64), true
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	return max(t.Sub(now), 0), true
 }
 
 func (e *APIError) Error() string {

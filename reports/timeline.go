@@ -82,6 +82,9 @@ type SummaryInfo struct {
 	OutDir string
 	// Replay is the provenance of a replay (nil for a run).
 	Replay *Provenance
+	// Alerts says where alerts were sent, e.g. the in-process mock or a
+	// PagerDuty endpoint ("" to omit the line).
+	Alerts string
 }
 
 // WriteSummary writes a one-screen plain-text summary of a rollout.
@@ -147,6 +150,9 @@ func WriteSummary(w io.Writer, res *engine.Result, info SummaryInfo) error {
 				fmt.Sprintf("%.4g (%d)", m.Original.Mean, m.Original.N), fmt.Sprintf("%.4g (%d)", m.New.Mean, m.New.N), diff, m.PValue, flag)
 		}
 		fmt.Fprintf(&b, "\nSRM: sequential p = %.3g (reject at %g), χ² = %.3g (p = %.3g)\n", last.SRM.PValue, p.SRMAlpha, last.SRM.ChiSquare, last.SRM.ChiSquareP)
+	}
+	if info.Alerts != "" {
+		fmt.Fprintf(&b, "alerts: %s\n", info.Alerts)
 	}
 	for _, a := range o.Alerts {
 		status := "delivered"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -18,19 +19,15 @@ import (
 // a secret (the mock accepts any 32-character key).
 const mockRoutingKey = "guardsimmockroutingkey0000000000"
 
-// alertFlags are the PagerDuty flags of run, replay and live.
+// alertFlags are the alert flags of run, replay and live.
 type alertFlags struct {
-	pd          *pagerduty.FlagValues
-	noAlerts    bool
-	maxAttempts int
-	linkURL     string
+	pd       *pdFlags
+	noAlerts bool
 }
 
 func addAlertFlags(fs *pflag.FlagSet) *alertFlags {
-	a := &alertFlags{pd: pagerduty.RegisterFlags(fs)}
+	a := &alertFlags{pd: addPDFlags(fs, false)}
 	fs.BoolVar(&a.noAlerts, "no-alerts", false, "send no alerts at all (not even to the in-process mock)")
-	fs.StringVar(&a.linkURL, "link-url", "", "URL sent with each alert as a link back to the rollout (e.g. its dashboard)")
-	fs.IntVar(&a.maxAttempts, "pagerduty-max-attempts", 0, "attempts per alert before it is reported undelivered (default 6, exponential backoff with jitter)")
 	return a
 }
 
@@ -39,6 +36,9 @@ type alerting struct {
 	notifier engine.Notifier
 	client   *pagerduty.Client
 	mock     *pagerduty.RunningMock
+	// keyIgnored is set when a routing key was available but alerts went
+	// to the mock (no --pagerduty-url or --alert-live).
+	keyIgnored bool
 	// clock is the virtual time of the alert being sent: the mock and the
 	// client stamp their records with it, so outputs are deterministic.
 	mu    sync.Mutex
@@ -46,41 +46,43 @@ type alerting struct {
 	live  bool
 }
 
-// setupAlerts returns the notifier: the real endpoint (or any URL) when a
-// PagerDuty flag or PAGERDUTY_ROUTING_KEY is given, otherwise an in-process
-// mock on a loopback port. live keeps wall-clock stamps.
-func (a *alertFlags) setup(ctx context.Context, fs *pflag.FlagSet, e *env, live bool) (*alerting, error) {
+// setup returns the notifier. Alerts go to a real endpoint only when the
+// user explicitly passed --pagerduty-url or --alert-live; otherwise, even
+// with PAGERDUTY_ROUTING_KEY exported, to an in-process mock on a loopback
+// port, with the same version, severity and retry settings. live keeps
+// wall-clock stamps.
+func (a *alertFlags) setup(ctx context.Context, e *env, live bool) (*alerting, error) {
 	al := &alerting{live: live}
 	if a.noAlerts {
 		return al, nil
 	}
 	now := al.now
 	var cfg pagerduty.Config
-	if a.pd.Enabled(fs, e.getenv) {
-		c, err := a.pd.Config(e.getenv)
-		if err != nil {
-			return nil, fmt.Errorf("pagerduty: %w", err)
+	var err error
+	if a.pd.real() {
+		if cfg, err = a.pd.config(e.getenv); err != nil {
+			if errors.Is(err, pagerduty.ErrNoRoutingKey) || errors.Is(err, pagerduty.ErrInvalidRoutingKey) {
+				return nil, usageErrorf("%w", err)
+			}
+			return nil, err
 		}
-		cfg = c
 	} else {
+		if cfg, err = a.pd.common(); err != nil {
+			return nil, err
+		}
+		al.keyIgnored = a.pd.routingKeyFile != "" || e.getenv(pagerduty.EnvRoutingKey) != ""
 		m, err := pagerduty.StartMock(ctx, pagerduty.MockOptions{Now: now})
 		if err != nil {
 			return nil, err
 		}
 		al.mock = m
-		cfg = pagerduty.Config{BaseURL: m.URL(), Version: pagerduty.V2, RoutingKey: mockRoutingKey, Severity: a.pd.Severity}
-		if v, err := pagerduty.ParseVersion(a.pd.Version); err == nil {
-			cfg.Version = v
-		}
+		cfg.BaseURL, cfg.RoutingKey = m.URL(), mockRoutingKey
 	}
 	cfg.Now = now
-	cfg.Seed = 1
-	cfg.Retry.MaxAttempts = a.maxAttempts
-	cfg.LinkURL = a.linkURL
 	c, err := pagerduty.NewClient(cfg)
 	if err != nil {
 		al.close()
-		return nil, fmt.Errorf("pagerduty: %w", err)
+		return nil, usageErrorf("pagerduty: %w", err)
 	}
 	al.client = c
 	al.notifier = engine.NotifierFunc(func(ctx context.Context, alert engine.Alert) error {
@@ -127,15 +129,31 @@ func (al *alerting) undelivered() error {
 	return fmt.Errorf("%d alert(s) could not be delivered to PagerDuty (see pagerduty.jsonl and the summary); first: %s", len(bad), bad[0].Error)
 }
 
-// target describes where alerts go (no key material).
+// target describes where alerts go, for the console (no key material).
 func (al *alerting) target() string {
 	switch {
 	case al.client == nil:
 		return "nowhere (--no-alerts)"
 	case al.mock != nil:
-		return "the in-process PagerDuty mock at " + al.mock.URL()
+		return "the in-process PagerDuty mock at " + al.mock.URL() + " (nothing leaves this machine)"
 	}
-	return fmt.Sprintf("%s (Events API %s, routing key %s)", al.client.Endpoint(), al.client.Version(), al.client.RoutingKeyFingerprint())
+	return fmt.Sprintf("%s (%s, routing key %s)", al.client.Endpoint(), describeVersion(al.client.Version()), al.client.RoutingKeyFingerprint())
+}
+
+// summaryLine says where alerts went, for the summary: without the mock's
+// port, so that the same seed writes the same summary.
+func (al *alerting) summaryLine() string {
+	switch {
+	case al == nil || al.client == nil:
+		return "none sent (--no-alerts)"
+	case al.mock != nil:
+		s := "to the in-process PagerDuty mock (" + describeVersion(al.client.Version()) + "; nothing left this machine; see pagerduty.jsonl)"
+		if al.keyIgnored {
+			s += "; the routing key was not used: pass --" + flagPDURL + " or --" + flagAlertLive + " to page PagerDuty"
+		}
+		return s
+	}
+	return fmt.Sprintf("to PagerDuty at %s (%s, routing key %s)", al.client.Endpoint(), describeVersion(al.client.Version()), al.client.RoutingKeyFingerprint())
 }
 
 func (al *alerting) close() {

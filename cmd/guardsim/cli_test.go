@@ -160,7 +160,9 @@ func TestErrorsExitNonZeroWithoutOutput(t *testing.T) {
 		{"bad scenario field", []string{"run", "--scenario", bad, "--out", filepath.Join(tmp, "o2")}, 1, `line 3: unknown field "alhpa" in rollout`},
 		{"replay missing flags", []string{"replay", "--events", notParquet}, 2, "required"},
 		{"replay corrupt parquet", []string{"replay", "--events", notParquet, "--rollout", "aa-no-effect", "--out", filepath.Join(tmp, "o3")}, 1, "junk.parquet"},
-		{"live without a key", []string{"live", "--speed", "1000"}, 2, "PAGERDUTY_ROUTING_KEY"},
+		{"live --alert-live without a key", []string{"live", "--speed", "1000", "--alert-live"}, 2, "PAGERDUTY_ROUTING_KEY"},
+		{"bad severity", []string{"run", "--pagerduty-severity", "loud", "--out", filepath.Join(tmp, "o4")}, 2, "--pagerduty-severity"},
+		{"bad budget", []string{"run", "--pagerduty-budget", "0s", "--out", filepath.Join(tmp, "o5")}, 2, "--pagerduty-budget"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -169,7 +171,7 @@ func TestErrorsExitNonZeroWithoutOutput(t *testing.T) {
 			assert.Contains(t, stderr, tc.want)
 		})
 	}
-	for _, o := range []string{"o1", "o2", "o3"} {
+	for _, o := range []string{"o1", "o2", "o3", "o4", "o5"} {
 		assert.NoDirExists(t, filepath.Join(tmp, o), "no partial output")
 	}
 	entries, err := os.ReadDir(tmp)

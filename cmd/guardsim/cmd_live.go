@@ -17,7 +17,7 @@ import (
 func init() {
 	register(&command{
 		name:    "live",
-		summary: "run a scenario or a replay paced in real time (or sped up) against a real PagerDuty endpoint",
+		summary: "run a scenario or a replay paced in real time (or sped up), alerting PagerDuty with --alert-live or --pagerduty-url",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 			scenario := fs.String("scenario", "", "built-in scenario name or scenario YAML file (default: "+scenarios.Default+" unless --events is given)")
 			events := fs.StringSlice("events", nil, "replay these event files (as replay --events) instead of a scenario (needs --rollout)")
@@ -25,7 +25,7 @@ func init() {
 			speed := fs.Float64("speed", 1, "virtual seconds per wall-clock second (3600: an hour a second)")
 			out := fs.String("out", "", "output directory (default out/live-<name>)")
 			seed := fs.Uint64("seed", 0, "override the scenario's seed")
-			mock := fs.Bool("mock", false, "send alerts to the in-process mock instead of PagerDuty (a dry run)")
+			mock := fs.Bool("mock", false, "send alerts to the in-process mock (the default without --alert-live or --pagerduty-url)")
 			quiet := fs.BoolP("quiet", "q", false, "do not print the summary")
 			imp := addImportFlags(fs)
 			alerts := addAlertFlags(fs)
@@ -36,10 +36,10 @@ func init() {
 				if !(*speed > 0) {
 					return usageErrorf("--speed %g must be positive", *speed)
 				}
-				if !*mock && !alerts.noAlerts && !alerts.pd.Enabled(fs, e.getenv) {
-					return usageErrorf("live mode sends alerts to PagerDuty: set PAGERDUTY_ROUTING_KEY or --routing-key-file (or pass --mock for a dry run)")
+				if *mock && alerts.pd.real() {
+					return usageErrorf("--mock excludes --%s and --%s", flagAlertLive, flagPDURL)
 				}
-				al, err := alerts.setup(ctx, fs, e, true)
+				al, err := alerts.setup(ctx, e, true)
 				if err != nil {
 					return err
 				}

@@ -93,37 +93,35 @@ func setupPagerDutyMock(fs *pflag.FlagSet) func(context.Context, *env, []string)
 }
 
 func setupPagerDutyTest(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
-	pd := pagerduty.RegisterFlags(fs)
-	fs.StringVar(&pd.Severity, "severity", "critical", "same as --pagerduty-severity")
+	pd := addPDFlags(fs, true)
+	// Older spellings, kept as deprecated aliases of the shared names.
+	fs.StringVar(&pd.severity, "severity", "critical", "same as --"+flagPDSeverity)
+	_ = fs.MarkDeprecated("severity", "use --"+flagPDSeverity)
+	fs.IntVar(&pd.maxAttempts, "max-attempts", pd.maxAttempts, "same as --"+flagPDMaxAttempts)
+	_ = fs.MarkDeprecated("max-attempts", "use --"+flagPDMaxAttempts)
 	flagKeys := fs.StringArray("flag-key", []string{"pagerduty-test-flag"}, "flag key to alert on (repeatable); the dedup key is PROJECT:ENV:FLAG")
 	project := fs.String("project", "default", "project key of the test alerts")
 	environment := fs.String("environment", "test", "environment key of the test alerts")
 	source := fs.String("source", pagerduty.DefaultSource, "payload.source of the triggers")
-	linkURL := fs.String("link-url", "", "link back to the rollout sent with the triggers")
 	tags := fs.StringSlice("tags", nil, "tags sent in custom_details")
-	maxAttempts := fs.Int("max-attempts", pagerduty.DefaultRetryPolicy().MaxAttempts, "attempts per event, retries included")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up on the whole test after this long")
 	return func(ctx context.Context, e *env, args []string) error {
 		if len(args) > 0 {
 			return usageErrorf("unexpected arguments %q", args)
-		}
-		if *maxAttempts < 1 {
-			return usageErrorf("--max-attempts must be at least 1")
 		}
 		for _, k := range *flagKeys {
 			if strings.TrimSpace(k) == "" {
 				return usageErrorf("--flag-key must not be empty")
 			}
 		}
-		cfg, err := pd.Config(e.getenv)
+		cfg, err := pd.config(e.getenv)
 		if err != nil {
 			if errors.Is(err, pagerduty.ErrNoRoutingKey) || errors.Is(err, pagerduty.ErrInvalidRoutingKey) || errors.Is(err, pagerduty.ErrInvalidConfig) {
 				return usageErrorf("%w", err)
 			}
 			return err
 		}
-		cfg.Source, cfg.LinkURL, cfg.Tags = *source, *linkURL, *tags
-		cfg.Retry.MaxAttempts = *maxAttempts
+		cfg.Source, cfg.Tags = *source, *tags
 		cfg.Logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 		c, err := pagerduty.NewClient(cfg)
 		if err != nil {

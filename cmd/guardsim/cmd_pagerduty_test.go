@@ -124,7 +124,7 @@ func TestPagerDutyTestErrors(t *testing.T) {
 		{"bad version", pdTestKey, []string{"--pagerduty-version", "v9"}, 2, "version"},
 		{"empty flag key", pdTestKey, []string{"--flag-key", ""}, 2, "--flag-key"},
 		{"missing key file", pdTestKey, []string{"--routing-key-file", "/nonexistent/key"}, 1, "routing key file"},
-		{"undeliverable", pdTestKey, []string{"--pagerduty-url", m.URL(), "--max-attempts", "2"}, 1, "2 of 2 PagerDuty events not delivered"},
+		{"undeliverable", pdTestKey, []string{"--pagerduty-url", m.URL(), "--pagerduty-max-attempts", "2"}, 1, "2 of 2 PagerDuty events not delivered"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,7 +139,7 @@ func TestPagerDutyTestErrors(t *testing.T) {
 	}
 	// The undeliverable case printed the failures and PagerDuty's errors.
 	e, out, _ := pdEnv(pdTestKey)
-	run(t.Context(), []string{"pagerduty-test", "--pagerduty-url", m.URL(), "--max-attempts", "1"}, e)
+	run(t.Context(), []string{"pagerduty-test", "--pagerduty-url", m.URL(), "--pagerduty-max-attempts", "1"}, e)
 	assert.Contains(t, out.String(), "NOT delivered")
 	assert.Contains(t, out.String(), "injected failure")
 	assert.Contains(t, out.String(), "0 of 2 events delivered")

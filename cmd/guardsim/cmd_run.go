@@ -38,7 +38,7 @@ func init() {
 				if dir == "" {
 					dir = filepath.Join("out", s.Name)
 				}
-				al, err := alerts.setup(ctx, fs, e, false)
+				al, err := alerts.setup(ctx, e, false)
 				if err != nil {
 					return err
 				}
@@ -88,7 +88,7 @@ func writeRolloutWith(e *env, dir string, res *engine.Result, title string, al *
 	if err := st.Write("timeline.json", func(w io.Writer) error { return reports.WriteTimelineJSON(w, res) }); err != nil {
 		return err
 	}
-	info := reports.SummaryInfo{Title: title, OutDir: dir, Replay: prov}
+	info := reports.SummaryInfo{Title: title, OutDir: dir, Replay: prov, Alerts: al.summaryLine()}
 	if err := st.Write("summary.txt", func(w io.Writer) error { return reports.WriteSummary(w, res, info) }); err != nil {
 		return err
 	}
