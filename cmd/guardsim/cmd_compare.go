@@ -112,7 +112,7 @@ func init() {
 				target := ""
 				var undelivered []error
 				for i, p := range pols {
-					al, err := alerts.setup(ctx, fs, e, false)
+					al, err := alerts.setup(ctx, e, false)
 					if err != nil {
 						return err
 					}
