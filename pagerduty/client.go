@@ -159,6 +159,12 @@ func (e *DeliveryError) Unwrap() error { return e.Err }
 // or ctx's error) when the alert could not be delivered. Every call is
 // recorded in Deliveries.
 func (c *Client) Notify(ctx context.Context, a engine.Alert) error {
+	_, err := c.deliverOne(ctx, a)
+	return err
+}
+
+// deliverOne delivers a, records the delivery and returns it.
+func (c *Client) deliverOne(ctx context.Context, a engine.Alert) (Delivery, error) {
 	d := Delivery{Alert: a, DedupKey: a.DedupKey(), Version: c.cfg.Version, Started: c.cfg.Now()}
 	err := c.deliver(ctx, a, &d)
 	d.Finished = c.cfg.Now()
@@ -173,7 +179,7 @@ func (c *Client) Notify(ctx context.Context, a engine.Alert) error {
 	c.mu.Lock()
 	c.deliveries = append(c.deliveries, d)
 	c.mu.Unlock()
-	return err
+	return d, err
 }
 
 func (c *Client) deliver(ctx context.Context, a engine.Alert, d *Delivery) error {

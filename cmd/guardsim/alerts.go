@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 
@@ -36,6 +37,12 @@ type alerting struct {
 	notifier engine.Notifier
 	client   *pagerduty.Client
 	mock     *pagerduty.RunningMock
+	// outbox spools every alert before sending and delivers off the
+	// engine's loop; spool is its file, removed at the end when tmpSpool.
+	outbox   *pagerduty.Outbox
+	spool    string
+	tmpSpool bool
+	settled  bool
 	// keyIgnored is set when a routing key was available but alerts went
 	// to the mock (no --pagerduty-url or --alert-live).
 	keyIgnored bool
@@ -51,7 +58,11 @@ type alerting struct {
 // with PAGERDUTY_ROUTING_KEY exported, to an in-process mock on a loopback
 // port, with the same version, severity and retry settings. live keeps
 // wall-clock stamps.
-func (a *alertFlags) setup(ctx context.Context, e *env, live bool) (*alerting, error) {
+//
+// Alerts go through a durable outbox at spool (a temporary file when ""):
+// Notify returns once the alert is on disk, delivery runs off the engine's
+// loop, and alerts left undelivered by an earlier process are resent.
+func (a *alertFlags) setup(ctx context.Context, e *env, live bool, spool string) (*alerting, error) {
 	al := &alerting{live: live}
 	if a.noAlerts {
 		return al, nil
@@ -85,13 +96,67 @@ func (a *alertFlags) setup(ctx context.Context, e *env, live bool) (*alerting, e
 		return nil, usageErrorf("pagerduty: %w", err)
 	}
 	al.client = c
-	al.notifier = engine.NotifierFunc(func(ctx context.Context, alert engine.Alert) error {
-		al.mu.Lock()
-		al.clock = alert.Time
-		al.mu.Unlock()
-		return c.Notify(ctx, alert)
+	if spool == "" {
+		f, err := os.CreateTemp("", "guardsim-outbox-*.jsonl")
+		if err != nil {
+			al.close()
+			return nil, fmt.Errorf("pagerduty outbox: %w", err)
+		}
+		spool, al.tmpSpool = f.Name(), true
+		_ = f.Close()
+	}
+	al.spool = spool
+	o, err := pagerduty.OpenOutbox(spool, c, pagerduty.OutboxOptions{
+		// Records of the mock and the client are stamped with the time of
+		// the alert being sent (virtual time outside live mode).
+		BeforeSend: func(alert engine.Alert) {
+			al.mu.Lock()
+			al.clock = alert.Time
+			al.mu.Unlock()
+		},
+		NoSync: !live,
 	})
+	if err != nil {
+		al.close()
+		return nil, err
+	}
+	al.outbox = o
+	al.notifier = o
 	return al, nil
+}
+
+// settle waits for the outbox to deliver (or give up on) every alert, at
+// most until ctx is done, and records in res what became of each alert.
+func (al *alerting) settle(ctx context.Context, res *engine.Result) error {
+	if al == nil || al.outbox == nil || al.settled {
+		return nil
+	}
+	al.settled = true
+	err := al.outbox.Close(ctx)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		err = nil // interrupted: what is undelivered stays in the spool
+	}
+	state := map[string]pagerduty.OutboxEntry{}
+	for _, en := range al.outbox.Entries() {
+		state[alertKey(en.Alert)] = en
+	}
+	if res != nil {
+		for i := range res.Outcome.Alerts {
+			r := &res.Outcome.Alerts[i]
+			if en, ok := state[alertKey(r.Alert)]; ok {
+				r.Delivered = en.State == pagerduty.EntryDelivered
+				r.Error = en.Error
+				if !r.Delivered && r.Error == "" {
+					r.Error = "not delivered yet (still in the outbox " + al.spool + ")"
+				}
+			}
+		}
+	}
+	return err
+}
+
+func alertKey(a engine.Alert) string {
+	return string(a.Kind) + "\x00" + a.DedupKey() + "\x00" + a.Time.UTC().Format(time.RFC3339Nano)
 }
 
 func (al *alerting) now() time.Time {
@@ -109,24 +174,38 @@ func (al *alerting) write(st *outdir.Staging) error {
 	if al.client == nil {
 		return nil
 	}
-	return st.Write("pagerduty.jsonl", func(w io.Writer) error {
+	if err := st.Write("pagerduty.jsonl", func(w io.Writer) error {
 		if al.mock != nil {
 			return al.mock.WriteJSONL(w)
 		}
 		return writeJSONL(w, al.client.Deliveries())
+	}); err != nil {
+		return err
+	}
+	if !al.tmpSpool {
+		return nil // the spool lives in the state directory already
+	}
+	return st.Write("outbox.jsonl", func(w io.Writer) error {
+		f, err := os.Open(al.spool)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.Copy(w, f)
+		return err
 	})
 }
 
 // undelivered is an error listing the alerts that could not be delivered.
 func (al *alerting) undelivered() error {
-	if al.client == nil {
+	if al.outbox == nil {
 		return nil
 	}
-	bad := al.client.Undelivered()
+	bad := al.outbox.Undelivered()
 	if len(bad) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%d alert(s) could not be delivered to PagerDuty (see pagerduty.jsonl and the summary); first: %s", len(bad), bad[0].Error)
+	return fmt.Errorf("%d alert(s) could not be delivered to PagerDuty (see pagerduty.jsonl, the summary and the outbox %s); first: %s", len(bad), al.spool, bad[0].Error)
 }
 
 // target describes where alerts go, for the console (no key material).
@@ -157,7 +236,15 @@ func (al *alerting) summaryLine() string {
 }
 
 func (al *alerting) close() {
+	if al.outbox != nil && !al.settled {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // abandon: what is undelivered stays in the spool
+		_ = al.settle(ctx, nil)
+	}
 	if al.mock != nil {
 		_ = al.mock.Close()
+	}
+	if al.tmpSpool {
+		_ = os.Remove(al.spool)
 	}
 }

@@ -112,7 +112,7 @@ func init() {
 				target := ""
 				var undelivered []error
 				for i, p := range pols {
-					al, err := alerts.setup(ctx, e, false)
+					al, err := alerts.setup(ctx, e, false, "")
 					if err != nil {
 						return err
 					}
@@ -137,6 +137,10 @@ func init() {
 							al.close()
 							return fmt.Errorf("policy %s: %w", list[i].Label(), err)
 						}
+					}
+					if err := al.settle(context.Background(), res); err != nil {
+						al.close()
+						return err
 					}
 					runs[i] = compare.Run{Label: list[i].Label(), Result: res}
 					if al.client != nil {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -23,8 +25,10 @@ func init() {
 			events := fs.StringSlice("events", nil, "replay these event files (as replay --events) instead of a scenario (needs --rollout)")
 			rollout := fs.String("rollout", "", "rollout policy for --events (file or built-in scenario name)")
 			speed := fs.Float64("speed", 1, "virtual seconds per wall-clock second (3600: an hour a second)")
-			out := fs.String("out", "", "output directory (default out/live-<name>)")
+			out := fs.String("out", "", "output and state directory (default out/live-<name>): timeline.jsonl grows per check, outbox.jsonl spools alerts, live-state.json checkpoints")
 			seed := fs.Uint64("seed", 0, "override the scenario's seed")
+			follow := fs.Bool("follow", false, "keep reading the stream after the rollout ended (default: stop when it ends)")
+			resume := fs.String("resume", "", "continue the live run whose state directory is DIR after a crash or interrupt (other source flags are taken from DIR)")
 			mock := fs.Bool("mock", false, "send alerts to the in-process mock (the default without --alert-live or --pagerduty-url)")
 			quiet := fs.BoolP("quiet", "q", false, "do not print the summary")
 			imp := addImportFlags(fs)
@@ -33,17 +37,39 @@ func init() {
 				if len(args) > 0 {
 					return usageErrorf("unexpected arguments %q", args)
 				}
-				if !(*speed > 0) {
-					return usageErrorf("--speed %g must be positive", *speed)
-				}
 				if *mock && alerts.pd.real() {
 					return usageErrorf("--mock excludes --%s and --%s", flagAlertLive, flagPDURL)
 				}
-				al, err := alerts.setup(ctx, e, true)
-				if err != nil {
-					return err
+				st := &liveState{Version: liveStateVersion, Scenario: *scenario, SeedSet: fs.Changed("seed"), Seed: *seed,
+					Events: *events, Rollout: *rollout, Speed: *speed, Follow: *follow}
+				dir := *out
+				if *resume != "" {
+					for _, n := range []string{"scenario", "events", "rollout", "seed", "out"} {
+						if fs.Changed(n) {
+							return usageErrorf("--resume takes the run's --%s from %s; do not pass it", n, *resume)
+						}
+					}
+					old, err := readLiveState(*resume)
+					if err != nil {
+						return err
+					}
+					if old.Done {
+						return usageErrorf("--resume %s: that live run already ended", *resume)
+					}
+					if err := recoverTimeline(*resume, old); err != nil {
+						return err
+					}
+					if fs.Changed("speed") {
+						old.Speed = *speed
+					}
+					if fs.Changed("follow") {
+						old.Follow = *follow
+					}
+					st, dir = old, *resume
 				}
-				defer al.close()
+				if !(st.Speed > 0) {
+					return usageErrorf("--speed %g must be positive", st.Speed)
+				}
 
 				var (
 					p     engine.Policy
@@ -51,79 +77,124 @@ func init() {
 					r     *engine.Rollout
 					name  string
 					title string
+					eo    engine.Options
+					scen  *scenarios.Scenario
 				)
-				if len(*events) > 0 {
-					if *rollout == "" || *scenario != "" {
+				if len(st.Events) > 0 {
+					if st.Rollout == "" || st.Scenario != "" {
 						return usageErrorf("--events needs --rollout and excludes --scenario")
 					}
-					s, err := scenarios.LoadRollout(*rollout)
+					s, err := scenarios.LoadRollout(st.Rollout)
 					if err != nil {
 						return err
 					}
 					if p, err = s.Policy(); err != nil {
 						return err
 					}
-					rd, eo, err := openEvents(ctx, *events, p, 0, imp, s.Events)
+					rd, o, err := openEvents(ctx, st.Events, p, 0, imp, s.Events)
 					if err != nil {
 						return err
 					}
 					defer rd.Close()
-					eo.Notifier = al.notifier
-					if r, err = engine.NewRollout(p, eo); err != nil {
-						return err
-					}
-					src, name = rd, "replay"
+					src, name, eo = rd, "replay", o
 					title = "live replay of " + strings.Join(rd.Files(), ", ")
 				} else {
-					s, err := loadScenario(*scenario, fs.Changed("seed"), *seed)
+					if fi, err := os.Stat(st.Scenario); err == nil && !fi.IsDir() {
+						if abs, err := filepath.Abs(st.Scenario); err == nil {
+							st.Scenario = abs // so that --resume works from any directory
+						}
+					}
+					s, err := loadScenario(st.Scenario, st.SeedSet, st.Seed)
 					if err != nil {
 						return err
 					}
 					if p, err = s.Policy(); err != nil {
 						return err
 					}
-					m := s.Model()
-					if r, err = engine.NewRollout(p, engine.Options{Start: m.Start, Notifier: al.notifier}); err != nil {
-						return err
-					}
-					g, err := sim.NewGenerator(m, p.Seed, r)
-					if err != nil {
-						return err
-					}
-					src, name = g, s.Name
+					scen, name = s, s.Name
 					title = fmt.Sprintf("live run of scenario %s (%s), seed %d", s.Name, s.Source, s.Seed)
+					eo.Start = s.Model().Start
 				}
-				dir := *out
 				if dir == "" {
 					dir = "out/live-" + name
 				}
-				fmt.Fprintf(e.stderr, "live: %s at %gx real time; alerts to %s\n", title, *speed, al.target())
-				paced := &sim.Paced{Src: src, Speed: *speed}
-				res, err := r.Feed(ctx, &progress{Source: paced, r: r, w: e.stderr}, time.Time{})
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					return fmt.Errorf("live: %w", err)
+				}
+				if *resume == "" {
+					if err := freshStateDir(dir); err != nil {
+						return err
+					}
+				}
+				al, err := alerts.setup(ctx, e, true, filepath.Join(dir, liveOutboxFile))
 				if err != nil {
 					return err
 				}
-				return writeRollout(e, dir, res, title, al, *quiet)
+				defer al.close()
+				eo.Notifier = al.notifier
+				if r, err = engine.NewRollout(p, eo); err != nil {
+					return err
+				}
+				if scen != nil {
+					// The generator asks the rollout what to serve.
+					g, err := sim.NewGenerator(scen.Model(), p.Seed, r)
+					if err != nil {
+						return err
+					}
+					src = g
+				}
+				if err := st.write(dir); err != nil {
+					return err
+				}
+				verb := "live"
+				if *resume != "" {
+					verb = fmt.Sprintf("live: resuming after check %d (%s)", st.Checks, st.Checkpoint.Format(time.RFC3339))
+				}
+				fmt.Fprintf(e.stderr, "%s: %s at %gx real time; alerts to %s; state in %s\n", verb, title, st.Speed, al.target(), dir)
+				var feedSrc engine.Source = &sim.Paced{Src: src, Speed: st.Speed}
+				if *resume != "" && !st.Checkpoint.IsZero() {
+					ff := &fastForward{src: src, until: st.Checkpoint.UnixNano()}
+					ff.paced = &sim.Paced{Src: remainder{ff}, Speed: st.Speed}
+					feedSrc = ff
+				}
+				rec, err := newLiveRecorder(feedSrc, r, e.stderr, dir, st)
+				if err != nil {
+					return err
+				}
+				res, ferr := r.Feed(ctx, rec, time.Time{})
+				cerr := rec.close()
+				interrupted := ferr != nil && ctx.Err() != nil
+				if ferr != nil && !interrupted {
+					return errors.Join(ferr, cerr)
+				}
+				if cerr != nil {
+					return cerr
+				}
+				if interrupted {
+					// SIGINT/SIGTERM: write what we have; alerts still in
+					// flight get a short grace, the rest stay spooled.
+					res = r.Result()
+					title += " (interrupted; continue with guardsim live --resume " + dir + ")"
+					grace, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+					defer cancel()
+					if err := al.settle(grace, res); err != nil {
+						return err
+					}
+				}
+				if err := writeRollout(e, dir, res, title, al, *quiet); err != nil {
+					return err
+				}
+				if !interrupted {
+					st.Done = true
+					if err := st.write(dir); err != nil {
+						return err
+					}
+				}
+				if interrupted {
+					return keptOutputs{fmt.Sprintf("stopped at virtual time %s; outputs written to %s; continue with guardsim live --resume %s", res.Outcome.Time.Format(time.RFC3339), dir, dir)}
+				}
+				return nil
 			}
 		},
 	})
-}
-
-// progress prints each decision other than "continue" as it happens.
-type progress struct {
-	engine.Source
-	r       *engine.Rollout
-	w       io.Writer
-	printed int
-}
-
-func (p *progress) Read(ctx context.Context, buf []engine.Event) (int, error) {
-	tl := p.r.Timeline()
-	for ; p.printed < len(tl); p.printed++ {
-		c := tl[p.printed]
-		if c.Decision != engine.DecisionContinue {
-			fmt.Fprintf(p.w, "live: %s  +%s  step %d (%g%%)  %s  %s\n", time.Now().UTC().Format(time.RFC3339), c.Elapsed, c.Step, c.Percent, c.Decision, c.Note)
-		}
-	}
-	return p.Source.Read(ctx, buf)
 }

@@ -147,7 +147,7 @@ func init() {
 					}
 					eo.Start = t
 				}
-				al, err := alerts.setup(ctx, e, false)
+				al, err := alerts.setup(ctx, e, false, "")
 				if err != nil {
 					return err
 				}

@@ -38,7 +38,7 @@ func init() {
 				if dir == "" {
 					dir = filepath.Join("out", s.Name)
 				}
-				al, err := alerts.setup(ctx, e, false)
+				al, err := alerts.setup(ctx, e, false, "")
 				if err != nil {
 					return err
 				}
@@ -77,6 +77,9 @@ func writeRollout(e *env, dir string, res *engine.Result, title string, al *aler
 
 // writeRolloutWith is writeRollout for a replay, with its provenance.
 func writeRolloutWith(e *env, dir string, res *engine.Result, title string, al *alerting, quiet bool, prov *reports.Provenance) error {
+	if err := al.settle(context.Background(), res); err != nil {
+		return err
+	}
 	st, err := outdir.New(dir)
 	if err != nil {
 		return err

@@ -111,7 +111,12 @@ func run(ctx context.Context, args []string, e *env) int {
 	var sig interrupted
 	if errors.As(context.Cause(ctx), &sig) && ctx.Err() != nil {
 		// One message, whatever the command made of the cancellation.
-		fmt.Fprintf(e.stderr, "guardsim %s: %v; nothing written\n", name, sig)
+		what := "nothing written"
+		var kept keptOutputs
+		if errors.As(err, &kept) {
+			what = kept.Error()
+		}
+		fmt.Fprintf(e.stderr, "guardsim %s: %v; %s\n", name, sig, what)
 		return sig.exitCode()
 	}
 	fmt.Fprintf(e.stderr, "guardsim %s: %v\n", name, err)
