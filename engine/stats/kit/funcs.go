@@ -244,7 +244,7 @@ func init() {
 		Outputs: []string{"value"},
 		Eval: func(a Args) (map[string]float64, error) {
 			var e errs
-			m := stats.NewBetaBinomialMixture(e.num(a, "v_opt"), e.num(a, "alpha_opt", 0.05), e.num(a, "g"), e.num(a, "h"), e.boolean(a, "one_sided", true))
+			m := betaBinomial(&e, a)
 			return map[string]float64{"value": m.LogMixture(e.num(a, "s"), e.num(a, "v"))}, e.err
 		},
 	})
@@ -255,7 +255,7 @@ func init() {
 		Outputs: []string{"bound"},
 		Eval: func(a Args) (map[string]float64, error) {
 			var e errs
-			m := stats.NewBetaBinomialMixture(e.num(a, "v_opt"), e.num(a, "alpha_opt", 0.05), e.num(a, "g"), e.num(a, "h"), e.boolean(a, "one_sided", true))
+			m := betaBinomial(&e, a)
 			return map[string]float64{"bound": m.Bound(e.num(a, "v"), e.num(a, "alpha"))}, e.err
 		},
 	})
@@ -548,4 +548,10 @@ func sortedCopy(x []float64) []float64 {
 	out := append([]float64(nil), x...)
 	sortFloats(out)
 	return out
+}
+
+// betaBinomial builds the confseq beta-binomial mixture from the arguments
+// shared by beta_binomial_log_mixture and beta_binomial_bound.
+func betaBinomial(e *errs, a Args) stats.BetaBinomialMixture {
+	return stats.NewBetaBinomialMixture(e.num(a, "v_opt"), e.num(a, "alpha_opt", 0.05), e.num(a, "g"), e.num(a, "h"), e.boolean(a, "one_sided", true))
 }
