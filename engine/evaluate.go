@@ -292,8 +292,9 @@ func (r *Rollout) send(ctx context.Context, a Alert) {
 	r.outcome.Alerts = append(r.outcome.Alerts, rec)
 }
 
-// Timeline returns the checks so far.
-func (r *Rollout) Timeline() []Check { return r.timeline }
+// Timeline returns a copy of the checks so far: changing it does not
+// change the rollout (TimelineFrom copies only the newer rows).
+func (r *Rollout) Timeline() []Check { return cloneChecks(r.timeline) }
 
 // Outcome returns the outcome so far (status running until the rollout ends).
 func (r *Rollout) Outcome() Outcome {

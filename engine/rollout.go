@@ -17,6 +17,14 @@ type Options struct {
 	Start time.Time
 	// Notifier receives regression and revert alerts; nil sends none.
 	Notifier Notifier
+	// OnDecision, when set, is called with every timeline row (the start,
+	// each check, scripted actions) right after the engine made it, before
+	// the event that brought the check's time is analysed (library.go).
+	OnDecision func(Check)
+	// Reorder is the out-of-order tolerance: events may arrive up to this
+	// much later than an event with a later time and are still analysed in
+	// time order; zero requires time order (library.go).
+	Reorder time.Duration
 }
 
 // ctxState is the engine's memory of one context.
@@ -95,6 +103,8 @@ type Rollout struct {
 	man       manualState  // scripted actions and pauses (manual.go)
 	hs        healthState  // health checks (health.go)
 	healthCfg HealthPolicy // the policy's health settings with defaults
+
+	lib libState // decision callback, out-of-order window (library.go)
 }
 
 // NewRollout returns a rollout for the policy (defaults applied and validated).
@@ -135,6 +145,13 @@ func NewRollout(p Policy, opts Options) (*Rollout, error) {
 		return nil, fmt.Errorf("detector %s made %d detectors for %d metrics", f.Name(), len(ds), m)
 	}
 	r.detectors = ds
+	r.lib.onDecision = opts.OnDecision
+	if opts.Reorder < 0 {
+		return nil, fmt.Errorf("out-of-order window %s is negative", opts.Reorder)
+	}
+	if opts.Reorder > 0 {
+		r.lib.reorder = newReorderBuf(opts.Reorder)
+	}
 	if !opts.Start.IsZero() {
 		r.begin(opts.Start.UnixNano())
 	}
@@ -158,6 +175,7 @@ func (r *Rollout) begin(t int64) {
 	c.Decision = DecisionStart
 	c.Note = fmt.Sprintf("step 1 starts at %g%%", r.pol.Steps[0].Percent)
 	r.timeline = append(r.timeline, c)
+	r.emit()
 }
 
 func (r *Rollout) enterStep(i int, t int64) {
@@ -188,9 +206,8 @@ func (r *Rollout) updateNextEval() {
 // previous one.
 var ErrOutOfOrder = errors.New("event out of time order")
 
-// Observe feeds one event. Checks whose time has come (before ev.Time) run
-// first. Events after the rollout ended are counted and ignored.
-func (r *Rollout) Observe(ctx context.Context, ev *Event) error {
+// observe feeds one event in time order (Observe in library.go).
+func (r *Rollout) observe(ctx context.Context, ev *Event) error {
 	if !r.startSet {
 		r.begin(ev.Time)
 	}
@@ -225,11 +242,13 @@ func (r *Rollout) advance(ctx context.Context, t int64) {
 		}
 		r.evaluate(ctx, r.nextEval)
 	}
+	r.emit()
 }
 
 // Close runs the checks due up to and including t (zero: the last event's
 // time) and returns the result.
 func (r *Rollout) Close(ctx context.Context, t time.Time) *Result {
+	_ = r.Flush(ctx) // held events were validated on arrival: cannot fail
 	if r.startSet {
 		end := r.last
 		if !t.IsZero() {

@@ -156,14 +156,15 @@ func newLiveRecorder(src engine.Source, r *engine.Rollout, w io.Writer, dir stri
 
 // flush handles the checks taken since the last call.
 func (p *liveRecorder) flush() error {
-	tl := p.r.Timeline()
-	if p.seen >= len(tl) {
+	if p.seen >= p.r.TimelineLen() {
 		return p.err
 	}
+	first := p.seen
+	tl := p.r.TimelineFrom(first) // only the new rows are copied
 	bw := bufio.NewWriter(p.tl)
 	enc := json.NewEncoder(bw)
-	for ; p.seen < len(tl); p.seen++ {
-		c := tl[p.seen]
+	for ; p.seen < first+len(tl); p.seen++ {
+		c := tl[p.seen-first]
 		if p.seen < p.st.Checks {
 			continue // written before the restart
 		}
