@@ -160,6 +160,11 @@ type Metric struct {
 	EventsPerExposure int         `yaml:"events_per_exposure"`
 	Delay             Duration    `yaml:"delay"`
 	Regression        *Regression `yaml:"regression"`
+
+	// ZeroShare is the share of numeric event values that are zero
+	// (zero-inflated metrics such as revenue); mean and sd describe the
+	// others.
+	ZeroShare float64 `yaml:"zero_share"`
 }
 
 // Regression is an injected absolute effect on the new variation.
@@ -505,6 +510,7 @@ func (s *Scenario) Model() sim.Model {
 			SD:                mt.SD,
 			ContextSD:         mt.ContextSD,
 			EventsPerExposure: mt.EventsPerExposure,
+			ZeroShare:         mt.ZeroShare,
 			Delay:             time.Duration(mt.Delay),
 		}
 		if mm.EventsPerExposure == 0 {

@@ -301,8 +301,10 @@ func (g *Generator) schedule(t int64, i int, key string, mi int, served engine.V
 	}
 	for k := 0; k < mm.EventsPerExposure; k++ {
 		var v float64
-		switch mm.Distribution {
-		case LogNormal:
+		switch {
+		case mm.ZeroShare > 0 && g.rng.Float64() < mm.ZeroShare:
+			// v = 0: a zero-inflated value
+		case mm.Distribution == LogNormal:
 			ln := g.lognorm[mi]
 			v = math.Exp(ln.mu + ln.sigma*g.rng.NormFloat64())
 		default:

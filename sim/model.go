@@ -70,6 +70,12 @@ type MetricModel struct {
 	SD                float64
 	ContextSD         float64
 	EventsPerExposure int
+	// ZeroShare in [0, 1) makes the numeric values zero-inflated: each
+	// event's value is 0 with this probability and a draw of Distribution
+	// (Mean and SD are those of the non-zero values) otherwise, before the
+	// context intercept and the effect are added. Revenue per exposure is
+	// the typical case: 0.95 with a log-normal for the 5% who buy.
+	ZeroShare float64
 	// Delay is the mean delay of a metric event after its exposure
 	// (exponential for binary metrics, uniform on [0, 2·Delay] for numeric).
 	Delay time.Duration
@@ -158,6 +164,8 @@ func (m *Model) Validate() error {
 			check(mm.Distribution != LogNormal || mm.Mean > 0, "%s.mean %g must be positive for a log-normal metric", p, mm.Mean)
 			check(mm.EventsPerExposure >= 1, "%s.events_per_exposure %d must be at least 1", p, mm.EventsPerExposure)
 		}
+		check(mm.ZeroShare == 0 || (!mm.Binary && !mm.Ratio), "%s.zero_share applies to numeric and percentile metrics only", p)
+		check(mm.ZeroShare >= 0 && mm.ZeroShare < 1, "%s.zero_share %g must be in [0, 1)", p, mm.ZeroShare)
 		if mm.TailScale != 0 {
 			check(!mm.Binary && !mm.Ratio, "%s: a tail regression applies to numeric and percentile metrics only", p)
 			check(mm.TailScale > 0, "%s.regression.tail_scale %g must be positive", p, mm.TailScale)

@@ -42,6 +42,8 @@ type numLaw struct {
 	// split holds the split sampler's constants per n bucket (log-normal),
 	// read-only once built.
 	split []splitConst
+	// zero, when non-nil, makes the events zero-inflated (aggzero.go).
+	zero *zeroMix
 }
 
 // splitLambda is the expected number of exactly simulated tail contexts per
@@ -66,16 +68,29 @@ type splitConst struct {
 }
 
 func newNumLaw(logNormal bool, mean, sd, contextSD float64, e int, sum bool) *numLaw {
-	l := &numLaw{logNormal: logNormal, e: e, evMean: mean, evSD: sd}
+	a, b := valueCoefs(contextSD, e, sum)
+	return newNumLawAB(logNormal, mean, sd, a, b, e)
+}
+
+// valueCoefs are a and b of V = a·Z + b·(X₁ + … + X_e): the intercept's
+// weight and the events' (a mean metric averages its e events, a sum adds
+// them and the intercept of each).
+func valueCoefs(contextSD float64, e int, sum bool) (a, b float64) {
 	ef := float64(e)
 	if sum {
-		l.a, l.b = ef*contextSD, 1
-	} else {
-		l.a, l.b = contextSD, 1/ef
+		return ef * contextSD, 1
 	}
+	return contextSD, 1 / ef
+}
+
+// newNumLawAB is the law of V = a·Z + b·(X₁ + … + X_e) with e events of
+// the given distribution (e = 0: V = a·Z).
+func newNumLawAB(logNormal bool, mean, sd, a, b float64, e int) *numLaw {
+	l := &numLaw{logNormal: logNormal && e > 0, e: e, evMean: mean, evSD: sd, a: a, b: b}
+	ef := float64(e)
 	l.mu = l.b * ef * mean
 	l.sigma2 = l.a*l.a + l.b*l.b*ef*sd*sd
-	if logNormal && sd > 0 {
+	if l.logNormal && sd > 0 {
 		s2 := math.Log1p(sd * sd / (mean * mean))
 		l.lm, l.ls = math.Log(mean)-s2/2, math.Sqrt(s2)
 		// Every bucket up to 2^40 event values per draw, precomputed: the
@@ -196,6 +211,9 @@ func (l *numLaw) context(r *rand.Rand, p float64, tail int, eff float64, s, q *f
 
 // draw returns the moments of n contexts' values with the effect eff added.
 func (l *numLaw) draw(r *rand.Rand, n int, eff float64) stats.Moments {
+	if l.zero != nil {
+		return l.zero.draw(r, n, eff, l.mu)
+	}
 	nf := float64(n)
 	if !l.logNormal {
 		dev := nf*eff + math.Sqrt(nf*l.sigma2)*r.NormFloat64()

@@ -50,6 +50,8 @@ import (
 //   - Every exposure is a new context (Traffic.Population = 0 semantics):
 //     returning contexts, which average more events and convert more
 //     often, are not modelled.
+//   - Numeric values, zero-inflated ones included (aggzero.go), are
+//     modelled; tail regressions (regression.tail_scale) are refused.
 //   - Binary metrics' exponential delays are modelled (a conversion counts
 //     once its event arrives; arrivals are taken as uniform within an
 //     interval); numeric metrics' events count at exposure, so the plan
@@ -207,7 +209,10 @@ func newAggPlan(p engine.Policy, m sim.Model) (*aggPlan, error) {
 			}
 			e := max(mm.EventsPerExposure, 1)
 			sum := em.Aggregation == engine.Sum
-			am.law = newNumLaw(mm.Distribution == sim.LogNormal, mm.Mean, mm.SD, mm.ContextSD, e, sum)
+			if mm.TailScale != 0 && mm.TailScale != 1 {
+				return nil, fmt.Errorf("metric %s: the aggregate fidelity does not model tail regressions (regression.tail_scale %g); use the event-level fidelity", em.Key, mm.TailScale)
+			}
+			am.law = newMetricLaw(mm, e, sum)
 			am.mu, am.sigma2 = am.law.mu, am.law.sigma2
 			if sum {
 				am.effect = float64(e) * mm.Effect // the effect is added to every event

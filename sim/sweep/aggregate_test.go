@@ -178,3 +178,17 @@ func TestCumCacheIdentical(t *testing.T) {
 		assert.Equal(t, pl.cum(tt), pl.cumAt(tt))
 	}
 }
+
+// TestAggregateRefusesTailRegression: a numeric metric's tail regression
+// is not modelled by the aggregate draws, so the plan refuses it, naming
+// the metric, rather than report the no-regression rate.
+func TestAggregateRefusesTailRegression(t *testing.T) {
+	p := engine.Policy{Steps: schedule.Default(0), Metrics: []engine.Metric{{Key: "lat", Kind: engine.Numeric}}}.WithDefaults()
+	m := sim.Model{Start: time.Unix(0, 0).UTC(), Horizon: 200 * time.Hour, Traffic: sim.Traffic{RatePerHour: 300},
+		Metrics: []sim.MetricModel{{Key: "lat", Distribution: sim.LogNormal, Mean: 200, SD: 100, EventsPerExposure: 1, TailQuantile: 0.98, TailScale: 1.5}}}
+	_, err := newAggPlan(p, m)
+	require.ErrorContains(t, err, "metric lat: the aggregate fidelity does not model tail regressions (regression.tail_scale 1.5)")
+	m.Metrics[0].TailScale = 1
+	_, err = newAggPlan(p, m)
+	require.NoError(t, err, "tail_scale 1 is no regression")
+}

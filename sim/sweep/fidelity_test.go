@@ -35,12 +35,14 @@ func fidelityShapes() []fidelityShape {
 	num := engine.Metric{Key: "y", Kind: engine.Numeric, Direction: engine.LowerIsBetter}
 	sum := num
 	sum.Aggregation = engine.Sum
+	rev := engine.Metric{Key: "y", Kind: engine.Numeric, Direction: engine.HigherIsBetter}
 	bin := engine.Metric{Key: "y", Kind: engine.Binary, Direction: engine.LowerIsBetter} // an error rate
 	return []fidelityShape{
 		{"normal", num, sim.MetricModel{Distribution: sim.Normal, Mean: 100, SD: 20}, 20},
 		{"lognormal log-sd 2", num, sim.MetricModel{Distribution: sim.LogNormal, Mean: 250, SD: lnSD(250, 2)}, lnSD(250, 2)},
 		{"lognormal log-sd 3", num, sim.MetricModel{Distribution: sim.LogNormal, Mean: 250, SD: lnSD(250, 3)}, lnSD(250, 3)},
 		{"sum of 3 log-normal events + intercept", sum, sim.MetricModel{Distribution: sim.LogNormal, Mean: 10, SD: 15, ContextSD: 4, EventsPerExposure: 3}, math.Sqrt(3*15*15 + 9*16)},
+		{"revenue: 95% zeros, log-normal", rev, sim.MetricModel{Distribution: sim.LogNormal, Mean: 40, SD: 110, ZeroShare: 0.95}, math.Sqrt(0.05*110*110 + 0.95*0.05*40*40)},
 		{"binary 2%, 30m delay", bin, sim.MetricModel{Binary: true, Rate: 0.02, Delay: 30 * time.Minute}, math.Sqrt(0.02 * 0.98)},
 		{"binary 0.1%", bin, sim.MetricModel{Binary: true, Rate: 0.001}, math.Sqrt(0.001 * 0.999)},
 	}
