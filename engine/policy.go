@@ -117,6 +117,9 @@ type Metric struct {
 	// MarginRelative (0.01 = 1%).
 	Margin         float64 `json:"margin,omitempty"`
 	MarginRelative bool    `json:"margin_relative,omitempty"`
+	// Unit is the unit of the metric's values ("ms", "USD"), for labels
+	// only; the engine does not use it.
+	Unit string `json:"unit,omitempty"`
 }
 
 // MarginSpec is the metric's margin as a stats.Margin.

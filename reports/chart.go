@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image/color"
@@ -8,7 +9,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -25,11 +25,14 @@ import (
 	"github.com/guardsim/guardsim/internal/atomicfile"
 )
 
-// Chart geometry: 9×4.5 in at 120 dpi, i.e. 1080×540 pixels.
+// Chart geometry: 9×4.5 in at 240 dpi, i.e. 2160×1080 pixels — twice the
+// 1080×540 the charts are shown at, so they are sharp on hi-dpi screens
+// (the PNG's pHYs chunk says 240 dpi; the HTML report sizes them to 1080
+// CSS pixels).
 const (
 	ChartWidth  = 9 * vg.Inch
 	ChartHeight = 4.5 * vg.Inch
-	ChartDPI    = 120
+	ChartDPI    = 240
 )
 
 // Chart colours. They are exported so that callers (and tests) can find
@@ -41,11 +44,13 @@ var (
 	BandColor = color.RGBA{R: 0xd9, G: 0xdc, B: 0xe1, A: 0xff}
 	// AlertColor marks regressions and rollbacks.
 	AlertColor = color.RGBA{R: 0xd0, G: 0x21, B: 0x1c, A: 0xff}
-	doneColor  = color.RGBA{R: 0x1e, G: 0x7a, B: 0x3c, A: 0xff}
-	stepColor  = color.RGBA{R: 0x8a, G: 0x8f, B: 0x98, A: 0xff}
-	zeroColor  = color.RGBA{R: 0x40, G: 0x40, B: 0x40, A: 0xff}
-	footColor  = color.RGBA{R: 0x50, G: 0x55, B: 0x5e, A: 0xff}
-	gridColor  = color.RGBA{R: 0xee, G: 0xef, B: 0xf1, A: 0xff}
+	// ClipColor marks where a band is clipped by the y range.
+	ClipColor = color.RGBA{R: 0x9a, G: 0x5b, B: 0x00, A: 0xff}
+	doneColor = color.RGBA{R: 0x1e, G: 0x7a, B: 0x3c, A: 0xff}
+	stepColor = color.RGBA{R: 0x8a, G: 0x8f, B: 0x98, A: 0xff}
+	zeroColor = color.RGBA{R: 0x40, G: 0x40, B: 0x40, A: 0xff}
+	footColor = color.RGBA{R: 0x50, G: 0x55, B: 0x5e, A: 0xff}
+	gridColor = color.RGBA{R: 0xee, G: 0xef, B: 0xf1, A: 0xff}
 )
 
 var (
@@ -53,32 +58,80 @@ var (
 	boldFont = font.Font{Typeface: "Liberation", Variant: "Sans", Weight: stdfont.WeightBold}
 )
 
-// footerHeight is the strip below the plot that holds the footer line.
-const footerHeight = 0.32 * vg.Inch
+// Strips around the plot: the footer line and the legend row below it, the
+// title above it.
+const (
+	footerHeight = 0.32 * vg.Inch
+	legendHeight = 0.26 * vg.Inch
+	titlePad     = 0.10 * vg.Inch
+	textMargin   = 0.12 * vg.Inch
+)
 
-// Chart is a difference chart: a plot plus a footer line drawn beneath it.
+// Chart is a chart drawn by this package: a gonum plot with a wrapped
+// title above it, marker labels laid out in rows between the title and the
+// data area, and a legend row and a footer line beneath it.
 type Chart struct {
-	Plot   *plot.Plot
+	Plot *plot.Plot
+	// Title is drawn wrapped to the chart's width (TitleLines).
+	Title  string
 	Footer string
-	// Metric is the metric key the chart shows.
+	// Metric is the metric key the chart shows ("" for other charts).
 	Metric string
+	// Clipped lists the checks whose band reaches beyond the y range
+	// (each marked by a triangle at the edge).
+	Clipped []ClippedBand
+	legend  []legendEntry
+	marks   []vmark
+	// labels are the marker labels as last drawn (for tests).
+	labels []markLabel
 }
 
-// Draw draws the chart (plot and footer) on c.
+func titleStyle(h text.Handler) text.Style {
+	return text.Style{Color: color.Black, Font: font.From(boldFont, 13), XAlign: draw.XCenter, YAlign: draw.YTop, Handler: h}
+}
+
+// TitleLines is the title wrapped for a chart width wide.
+func (ch *Chart) TitleLines(width vg.Length) []string {
+	sty := titleStyle(ch.Plot.TextHandler)
+	return wrapText(ch.Title, width-2*textMargin, sty.Width)
+}
+
+// Draw draws the chart on c.
 func (ch *Chart) Draw(c draw.Canvas) {
-	if ch.Footer == "" {
-		ch.Plot.Draw(c)
-		return
+	h := ch.Plot.TextHandler
+	var bottom vg.Length
+	if ch.Footer != "" {
+		sty := text.Style{Color: footColor, Font: font.From(sansFont, 10), XAlign: draw.XLeft, YAlign: draw.YCenter, Handler: h}
+		c.FillText(sty, vg.Point{X: c.Min.X + textMargin, Y: c.Min.Y + footerHeight/2}, ch.Footer)
+		bottom += footerHeight
 	}
-	sty := text.Style{
-		Color:   footColor,
-		Font:    font.From(sansFont, 10),
-		XAlign:  draw.XLeft,
-		YAlign:  draw.YCenter,
-		Handler: ch.Plot.TextHandler,
+	rows := legendRows(ch.legend, c.Max.X-c.Min.X-2*textMargin, h)
+	for i := len(rows) - 1; i >= 0; i-- {
+		legendRow(c, rows[i], c.Min.X+textMargin, c.Min.Y+bottom+legendHeight/2, h)
+		bottom += legendHeight
 	}
-	c.FillText(sty, vg.Point{X: c.Min.X + 0.12*vg.Inch, Y: c.Min.Y + footerHeight/2}, ch.Footer)
-	ch.Plot.Draw(draw.Crop(c, 0, 0, footerHeight, 0))
+	var top vg.Length
+	if ch.Title != "" {
+		sty := titleStyle(h)
+		t := strings.Join(ch.TitleLines(c.Max.X-c.Min.X), "\n")
+		c.FillText(sty, vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: c.Max.Y - titlePad}, t)
+		top = 2*titlePad + sty.Height(t)
+	}
+	inner := draw.Crop(c, 0, 0, bottom, -top)
+	// The labels' rows depend on where the markers fall; the data area's
+	// width does not depend on the rows' height.
+	dc := ch.Plot.DataCanvas(inner)
+	trX, _ := ch.Plot.Transforms(&dc)
+	labels, nrows := placeLabels(ch.marks, trX, dc.Min.X, dc.Max.X, h)
+	if nrows > 0 {
+		inner = draw.Crop(inner, 0, 0, 0, -(vg.Length(nrows)*labelRowHeight + vg.Points(3)))
+	}
+	dc = ch.Plot.DataCanvas(inner)
+	ch.Plot.Draw(inner)
+	for _, l := range labels {
+		c.FillText(labelStyle(l, h), vg.Point{X: l.Min, Y: dc.Max.Y + vg.Points(3) + vg.Length(l.Row)*labelRowHeight}, l.Text)
+	}
+	ch.labels = labels
 }
 
 // WritePNG renders the chart at ChartWidth×ChartHeight and ChartDPI.
@@ -89,8 +142,16 @@ func (ch *Chart) WritePNG(w io.Writer) error {
 func writePNG(w io.Writer, drawFn func(draw.Canvas)) error {
 	img := vgimg.NewWith(vgimg.UseWH(ChartWidth, ChartHeight), vgimg.UseDPI(ChartDPI))
 	drawFn(draw.New(img))
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(w); err != nil {
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
 		return fmt.Errorf("encode png: %w", err)
+	}
+	b, err := withDPI(buf.Bytes(), ChartDPI)
+	if err != nil {
+		return fmt.Errorf("encode png: %w", err)
+	}
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("write png: %w", err)
 	}
 	return nil
 }
@@ -152,30 +213,19 @@ func (tt timeTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// niceTicks labels multiples of plot.DefaultTicks' step, so that zero —
-// the line that matters on a difference chart — is always a labelled tick
-// when the axis spans it (DefaultTicks may offset its ticks from zero);
-// labels are formatted by fmtNum (no trailing zeros). Minor ticks halve
-// the step.
+// niceTicks labels multiples of a round step (1, 2, 2.5 or 5 × 10^k, the
+// smallest giving at most six intervals), so that zero — the line that
+// matters on a difference chart — is always a labelled tick when the axis
+// spans it, and a short axis still gets three or more labels (gonum's
+// DefaultTicks may offset its ticks from zero or label only two). Labels
+// are formatted by fmtNum (no trailing zeros). Minor ticks halve the step.
 type niceTicks struct{}
 
 func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
-	def := plot.DefaultTicks{}.Ticks(lo, hi)
-	var majors []float64
-	for _, t := range def {
-		if t.Label != "" {
-			majors = append(majors, t.Value)
-		}
+	if !(hi > lo) || !finite(lo, hi) {
+		return []plot.Tick{{Value: lo, Label: fmtNum(lo)}}
 	}
-	if len(majors) < 2 || !(hi > lo) {
-		for i := range def {
-			if def[i].Label != "" {
-				def[i].Label = fmtNum(def[i].Value)
-			}
-		}
-		return def
-	}
-	step := majors[1] - majors[0]
+	step := niceStep((hi - lo) / 6)
 	var ticks []plot.Tick
 	for k := math.Ceil(lo/step*2 - 1e-9); k <= math.Floor(hi/step*2+1e-9); k++ {
 		v := k * step / 2
@@ -191,12 +241,26 @@ func (niceTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
+// niceStep is the smallest of 1, 2, 2.5, 5 × 10^k that is at least raw.
+func niceStep(raw float64) float64 {
+	p := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*p >= raw*(1-1e-12) {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
 // ErrNoMetric is returned when a chart is requested for a metric index the
 // result does not have.
 var ErrNoMetric = errors.New("no such metric")
 
 // DifferenceChart draws the difference chart of the metric with index
-// metric (into res.Policy.Metrics and each check's Metrics).
+// metric (into res.Policy.Metrics and each check's Metrics). Values are in
+// the metric's unit, binary metrics in percentage points; the y range comes
+// from the informative part of the band (yRange), and bands beyond it are
+// marked.
 func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 	if res == nil {
 		return nil, errors.New("difference chart: nil result")
@@ -205,6 +269,7 @@ func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 		return nil, fmt.Errorf("difference chart: metric %d of %d: %w", metric, len(res.Policy.Metrics), ErrNoMetric)
 	}
 	pm := res.Policy.Metrics[metric]
+	vs := scaleOf(pm)
 	mc := func(c *engine.Check) (engine.MetricCheck, bool) {
 		if metric < len(c.Metrics) && c.Metrics[metric].Key == pm.Key {
 			return c.Metrics[metric], true
@@ -226,22 +291,24 @@ func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 
 	p := newPlot()
 	p.X.Label.Text = xlabel
-	p.Y.Label.Text = "difference (new − original)"
+	p.Y.Label.Text = vs.yAxisLabel()
 	p.X.Min, p.X.Max = 0, math.Max(span/scale, 1/scale)
 	p.X.Tick.Marker = timeTicks{days: scale == 24}
 	p.Y.Tick.Marker = niceTicks{}
 
 	// Ready, finite points in contiguous runs.
-	type pt struct{ x, est, lo, hi float64 }
-	var runs [][]pt
-	var cur []pt
+	var runs [][]bandPoint
+	var all []bandPoint
+	var cur []bandPoint
 	var last *engine.MetricCheck
 	var lastCheck *engine.Check
 	for i := range res.Timeline {
 		c := &res.Timeline[i]
 		m, ok := mc(c)
 		if ok && m.Ready && finite(m.Estimate, m.Lower, m.Upper) {
-			cur = append(cur, pt{xOf(c), m.Estimate, m.Lower, m.Upper})
+			bp := bandPoint{xOf(c), vs.Factor * m.Estimate, vs.Factor * m.Lower, vs.Factor * m.Upper}
+			cur = append(cur, bp)
+			all = append(all, bp)
 			mm := m
 			last = &mm
 			continue
@@ -259,7 +326,7 @@ func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 	}
 
 	// Band and line.
-	legend := &legendBox{handler: p.TextHandler}
+	var legend []legendEntry
 	var bandAdded, lineAdded bool
 	var lines []plot.Plotter // drawn after the markers
 	for _, run := range runs {
@@ -306,12 +373,12 @@ func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 				// A peer detector draws its own interval (or value band).
 				label = res.Policy.DetectorFactory().Name() + " interval (policy " + res.Policy.Name + ")"
 			}
-			legend.entries = append(legend.entries, legendEntry{fill: BandColor, label: label})
+			legend = append(legend, legendEntry{fill: BandColor, label: label})
 			bandAdded = true
 		}
 		lines = append(lines, l)
 		if !lineAdded {
-			legend.entries = append(legend.entries, legendEntry{line: &l.LineStyle, label: "observed difference"})
+			legend = append(legend, legendEntry{line: &l.LineStyle, label: "observed difference"})
 			lineAdded = true
 		}
 	}
@@ -340,7 +407,7 @@ func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 			if c.Step == 0 {
 				label = ""
 			}
-			marks = append(marks, vmark{X: x, Label: label, Color: stepColor, Dashes: []vg.Length{vg.Points(4), vg.Points(3)}, Row: 0})
+			marks = append(marks, vmark{X: x, Label: label, Color: stepColor, Dashes: []vg.Length{vg.Points(4), vg.Points(3)}})
 		}
 	}
 	// First regressed check of this metric.
@@ -363,13 +430,13 @@ func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 	if regIdx >= 0 {
 		c := &res.Timeline[regIdx]
 		m, _ := mc(c)
-		dots = append(dots, plotter.XY{X: xOf(c), Y: m.Estimate})
+		dots = append(dots, plotter.XY{X: xOf(c), Y: vs.Factor * m.Estimate})
 		label := "regression detected"
 		if endIdx >= 0 && res.Timeline[endIdx].Elapsed == c.Elapsed {
 			label = "regression → " + endLabel(res.Timeline[endIdx].Decision)
 			endIdx = -1
 		}
-		marks = append(marks, vmark{X: xOf(c), Label: label, Color: AlertColor, Row: 1, Width: 1.4})
+		marks = append(marks, vmark{X: xOf(c), Label: label, Color: AlertColor, Bold: true, Width: 1.4})
 	}
 	if endIdx >= 0 {
 		c := &res.Timeline[endIdx]
@@ -379,13 +446,15 @@ func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 		} else if c.Metric != "" && c.Metric != pm.Key {
 			label += " (" + c.Metric + ")"
 		}
-		row := 1
-		if regIdx >= 0 {
-			row = 2
-		}
-		marks = append(marks, vmark{X: xOf(c), Label: label, Color: AlertColor, Row: row, Width: 1.4})
+		marks = append(marks, vmark{X: xOf(c), Label: label, Color: AlertColor, Bold: true, Width: 1.4})
 	}
-	// Extensions and holds (the first of a run), labelled below the step.
+	for i := range res.Timeline {
+		if c := &res.Timeline[i]; c.Decision == engine.DecisionComplete {
+			marks = append(marks, vmark{X: xOf(c), Label: "completed → 100%", Color: doneColor, Bold: true, Width: 1.4})
+			break
+		}
+	}
+	// Extensions and holds (the first of a run).
 	for i := range res.Timeline {
 		c := &res.Timeline[i]
 		if (c.Decision == engine.DecisionExtend || c.Decision == engine.DecisionHold) &&
@@ -394,16 +463,10 @@ func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 			if c.Decision == engine.DecisionHold {
 				label = "holding"
 			}
-			marks = append(marks, vmark{X: xOf(c), Label: label, Color: stepColor, Dashes: []vg.Length{vg.Points(1.5), vg.Points(2.5)}, Row: 1})
+			marks = append(marks, vmark{X: xOf(c), Label: label, Color: stepColor, Dashes: []vg.Length{vg.Points(1.5), vg.Points(2.5)}, Bold: true})
 		}
 	}
-	for i := range res.Timeline {
-		if c := &res.Timeline[i]; c.Decision == engine.DecisionComplete {
-			marks = append(marks, vmark{X: xOf(c), Label: "completed → 100%", Color: doneColor, Row: 1, Width: 1.4})
-			break
-		}
-	}
-	p.Add(&vmarks{marks: marks, handler: p.TextHandler})
+	p.Add(&vmarks{marks: marks})
 	p.Add(lines...)
 	if len(dots) > 0 {
 		sc, err := plotter.NewScatter(dots)
@@ -412,56 +475,35 @@ func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 		}
 		sc.GlyphStyle = draw.GlyphStyle{Color: AlertColor, Radius: vg.Points(4), Shape: draw.CircleGlyph{}}
 		p.Add(sc) // on top of the line
+		legend = append(legend, legendEntry{glyph: &sc.GlyphStyle, label: "regression detected"})
 	}
 
-	// Y range: estimates and zero always; bounds unless an early interval
-	// is so wide it would flatten the rest (it is clipped then).
-	ylo, yhi := 0.0, 0.0
-	var widths []float64
-	for _, run := range runs {
-		for _, r := range run {
-			ylo, yhi = math.Min(ylo, r.est), math.Max(yhi, r.est)
-			widths = append(widths, r.hi-r.lo)
-		}
+	p.Y.Min, p.Y.Max = yRange(all)
+	clipped := clippedBands(all, p.Y.Min, p.Y.Max)
+	if len(clipped) > 0 {
+		cm := &clipMarks{bands: clipped, style: draw.GlyphStyle{Color: ClipColor, Radius: vg.Points(3.5), Shape: draw.PyramidGlyph{}}}
+		p.Add(cm)
+		legend = append(legend, legendEntry{glyph: &cm.style, label: "band clipped (beyond the axis)"})
 	}
-	if len(widths) > 0 {
-		sorted := slices.Clone(widths)
-		slices.Sort(sorted)
-		limit := 2.5 * sorted[len(sorted)/2]
-		for _, run := range runs {
-			for _, r := range run {
-				if r.hi-r.lo <= limit || len(widths) == 1 {
-					ylo, yhi = math.Min(ylo, r.lo), math.Max(yhi, r.hi)
-				}
-			}
-		}
-	}
-	if yhi-ylo == 0 {
-		ylo, yhi = -1, 1
-	}
-	pad := yhi - ylo
-	p.Y.Min, p.Y.Max = ylo-0.06*pad, yhi+0.30*pad // headroom for the labels
-
-	p.Add(legend)
 
 	// Title and footer.
 	title := fmt.Sprintf("%s (%s)", pm.Key, directionText(pm.Direction))
 	if last != nil {
-		title += fmt.Sprintf(": difference %s, interval [%s, %s]", titleNum(last.Estimate), titleNum(last.Lower), titleNum(last.Upper))
+		title += fmt.Sprintf(": difference %s, interval %s",
+			vs.num(vs.Factor*last.Estimate), withUnit("["+titleNum(vs.Factor*last.Lower)+", "+titleNum(vs.Factor*last.Upper)+"]", vs.Unit))
 		if last.Regressed {
 			title += " — regressed"
 		}
 	} else {
 		title += ": not enough data yet"
 	}
-	p.Title.Text = title
 
 	var footer string
 	if lastCheck != nil {
 		m, ok := mc(lastCheck)
 		if ok && (m.Original.N > 0 || m.New.N > 0) {
 			footer = fmt.Sprintf("Latest means: original %s (n=%s), new %s (n=%s)",
-				fmtNum(m.Original.Mean), fmtInt(m.Original.N), fmtNum(m.New.Mean), fmtInt(m.New.N))
+				vs.mean(m.Original.Mean), fmtInt(m.Original.N), vs.mean(m.New.Mean), fmtInt(m.New.N))
 		} else {
 			footer = "Latest means: —"
 		}
@@ -469,7 +511,7 @@ func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 			fmtInt(lastCheck.Contexts[engine.Original]), fmtInt(lastCheck.Contexts[engine.New]),
 			fmtDur(lastCheck.Elapsed), lastCheck.Step, fmtPct(lastCheck.Percent))
 	}
-	return &Chart{Plot: p, Footer: footer, Metric: pm.Key}, nil
+	return &Chart{Plot: p, Title: title, Footer: footer, Metric: pm.Key, Clipped: clipped, legend: legend, marks: marks}, nil
 }
 
 // titleNum formats a signed value with three significant digits.
@@ -512,64 +554,20 @@ func (h *hline) Plot(c draw.Canvas, p *plot.Plot) {
 	c.StrokeLine2(h.Style, c.Min.X, y, c.Max.X, y)
 }
 
-// legendBox is a small legend with a white background, drawn in the top
-// left corner of the data area below the step labels.
-type legendBox struct {
-	entries []legendEntry
-	handler text.Handler
-}
-
-type legendEntry struct {
-	label string
-	fill  color.Color     // a filled swatch when non-nil
-	line  *draw.LineStyle // a line swatch when non-nil
-}
-
-func (l *legendBox) Plot(c draw.Canvas, p *plot.Plot) {
-	if len(l.entries) == 0 {
-		return
-	}
-	sty := text.Style{Color: color.Black, Font: font.From(sansFont, 10), XAlign: draw.XLeft, YAlign: draw.YCenter, Handler: l.handler}
-	pad, sw, gap, rowH := vg.Points(5), vg.Points(22), vg.Points(6), vg.Points(14)
-	var tw vg.Length
-	for _, e := range l.entries {
-		tw = max(tw, sty.Width(e.label))
-	}
-	r := vg.Rectangle{Min: vg.Point{X: c.Min.X + vg.Points(8)}, Max: vg.Point{Y: c.Max.Y - vg.Points(19)}}
-	r.Max.X = r.Min.X + 2*pad + sw + gap + tw
-	r.Min.Y = r.Max.Y - 2*pad - vg.Length(len(l.entries))*rowH
-	c.SetColor(color.NRGBA{R: 255, G: 255, B: 255, A: 235})
-	c.Fill(r.Path())
-	c.StrokeLines(draw.LineStyle{Color: color.Gray{Y: 0xcc}, Width: vg.Points(0.7)},
-		[]vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}, r.Min})
-	for i, e := range l.entries {
-		yc := r.Max.Y - pad - (vg.Length(i)+0.5)*rowH
-		x0 := r.Min.X + pad
-		if e.fill != nil {
-			c.SetColor(e.fill)
-			c.Fill(vg.Rectangle{Min: vg.Point{X: x0, Y: yc - rowH*0.3}, Max: vg.Point{X: x0 + sw, Y: yc + rowH*0.3}}.Path())
-		}
-		if e.line != nil {
-			c.StrokeLine2(*e.line, x0, yc, x0+sw, yc)
-		}
-		c.FillText(sty, vg.Point{X: x0 + sw + gap, Y: yc}, e.label)
-	}
-}
-
-// vmark is a labelled vertical line.
+// vmark is a vertical line with a label (laid out by Chart.Draw above the
+// data area).
 type vmark struct {
 	X      float64
 	Label  string
 	Color  color.Color
 	Dashes []vg.Length
 	Width  float64 // points; 1 when zero
-	// Row is the label row from the top (0 = top).
-	Row int
+	Bold   bool
 }
 
+// vmarks draws the lines of the markers.
 type vmarks struct {
-	marks   []vmark
-	handler text.Handler
+	marks []vmark
 }
 
 func (v *vmarks) Plot(c draw.Canvas, p *plot.Plot) {
@@ -584,26 +582,6 @@ func (v *vmarks) Plot(c draw.Canvas, p *plot.Plot) {
 			w = 1
 		}
 		c.StrokeLine2(draw.LineStyle{Color: m.Color, Width: vg.Points(w), Dashes: m.Dashes}, x, c.Min.Y, x, c.Max.Y)
-		if m.Label == "" {
-			continue
-		}
-		sty := text.Style{
-			Color:   m.Color,
-			Font:    font.From(sansFont, 10),
-			XAlign:  draw.XLeft,
-			YAlign:  draw.YTop,
-			Handler: v.handler,
-		}
-		if m.Row > 0 {
-			sty.Font = font.From(boldFont, 10)
-		}
-		lx := x + vg.Points(3)
-		if lx+sty.Width(m.Label) > c.Max.X {
-			sty.XAlign = draw.XRight
-			lx = x - vg.Points(3)
-		}
-		y := c.Max.Y - vg.Points(3) - vg.Length(m.Row)*vg.Points(13)
-		c.FillText(sty, vg.Point{X: lx, Y: y}, m.Label)
 	}
 }
 

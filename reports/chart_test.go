@@ -66,8 +66,10 @@ func TestWriteDifferenceCharts(t *testing.T) {
 		require.NoError(t, err)
 		img, err := png.Decode(bytes.NewReader(b))
 		require.NoError(t, err, p)
-		assert.Equal(t, 1080, img.Bounds().Dx(), p)
-		assert.Equal(t, 540, img.Bounds().Dy(), p)
+		// Hi-dpi: 9×4.5 in at 240 dpi, and the PNG says so (pHYs, px/m).
+		assert.Equal(t, 2160, img.Bounds().Dx(), p)
+		assert.Equal(t, 1080, img.Bounds().Dy(), p)
+		assert.Equal(t, uint32(9449), pngPHYs(t, b), p) // 240 / 0.0254
 	}
 }
 
@@ -120,7 +122,7 @@ func TestDifferenceChartNotReady(t *testing.T) {
 	}
 	ch, err := DifferenceChart(res, 0)
 	require.NoError(t, err)
-	assert.Contains(t, ch.Plot.Title.Text, "not enough data yet")
+	assert.Contains(t, ch.Title, "not enough data yet")
 	img := renderPNG(t, ch)
 	assert.Zero(t, countPixels(img, BandColor, 0), "no band without ready data")
 	assert.Less(t, countPixels(img, LineColor, 25), 50, "no line without ready data")
@@ -160,14 +162,14 @@ func TestDifferenceChartTitleAndAxis(t *testing.T) {
 
 			last, ok := lastReady(tt.res, "latency_ms")
 			require.True(t, ok)
-			assert.Contains(t, ch.Plot.Title.Text, "latency_ms (lower is better)")
-			assert.Contains(t, ch.Plot.Title.Text, "difference "+titleNum(last.Estimate)+",")
-			assert.Contains(t, ch.Plot.Title.Text, "interval ["+titleNum(last.Lower)+", "+titleNum(last.Upper)+"]")
-			assert.Equal(t, last.Regressed, strings.HasSuffix(ch.Plot.Title.Text, "— regressed"))
+			assert.Contains(t, ch.Title, "latency_ms (lower is better)")
+			assert.Contains(t, ch.Title, "difference "+titleNum(last.Estimate)+" ms,")
+			assert.Contains(t, ch.Title, "interval ["+titleNum(last.Lower)+", "+titleNum(last.Upper)+"] ms")
+			assert.Equal(t, last.Regressed, strings.HasSuffix(ch.Title, "— regressed"))
 
 			lc := tt.res.Timeline[len(tt.res.Timeline)-1]
-			assert.Contains(t, ch.Footer, "original "+fmtNum(lc.Metrics[0].Original.Mean))
-			assert.Contains(t, ch.Footer, "new "+fmtNum(lc.Metrics[0].New.Mean))
+			assert.Contains(t, ch.Footer, "original "+fmtNum(lc.Metrics[0].Original.Mean)+" ms")
+			assert.Contains(t, ch.Footer, "new "+fmtNum(lc.Metrics[0].New.Mean)+" ms")
 			assert.Contains(t, ch.Footer, "contexts served: original "+fmtInt(lc.Contexts[0])+", new "+fmtInt(lc.Contexts[1]))
 			renderPNG(t, ch)
 		})

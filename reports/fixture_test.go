@@ -60,7 +60,7 @@ func makeFixture(o fixtureOpts) *engine.Result {
 		ProjectKey: "shop", EnvironmentKey: "production", FlagKey: "new-checkout",
 		ContextKind: "user", Seed: 424242, Steps: steps,
 		Metrics: []engine.Metric{
-			{Key: "latency_ms", Kind: engine.Numeric, Aggregation: engine.Mean, Direction: engine.LowerIsBetter},
+			{Key: "latency_ms", Kind: engine.Numeric, Aggregation: engine.Mean, Direction: engine.LowerIsBetter, Unit: "ms"},
 			{Key: "checkout/conversion", Kind: engine.Binary, Direction: engine.HigherIsBetter, NoAutoRollback: true},
 		},
 	}.WithDefaults()

@@ -477,7 +477,7 @@ var reportHTML = htmltemplate.Must(htmltemplate.New("report.html").Parse(`<!DOCT
 {{end}}</table>
 </div>
 {{if .Charts}}<details><summary>Static charts (PNG)</summary>
-{{range .Charts}}<figure><img {{.DataURI}} alt="difference chart for {{.Metric}}"><figcaption>{{.Metric}}: difference new − original with its anytime-valid interval</figcaption></figure>
+{{range .Charts}}<figure><img {{.DataURI}} width="1080" alt="difference chart for {{.Metric}}"><figcaption>{{.Metric}}: difference new − original with its anytime-valid interval</figcaption></figure>
 {{end}}</details>{{end}}
 <h2>Timeline of decisions</h2>
 <table>

@@ -196,15 +196,15 @@ var sweepHTML = htmltemplate.Must(htmltemplate.New("sweep.html").Parse(`<!DOCTYP
 <tr><th>Policy</th><th>Alpha</th><th>Reps</th><th>False positives</th><th>Rate</th><th>Wilson 95% CI</th><th>Verdict</th></tr>
 {{range .FPR}}<tr{{if .Bad}} class="alert"{{end}}><td>{{.Policy}}</td><td class="num">{{.Alpha}}</td><td class="num">{{.Reps}}</td><td class="num">{{.Detections}}</td><td class="num">{{.Rate}}</td><td>{{.CI}}</td><td{{if .Bad}} class="bad"{{end}}>{{.Verdict}}</td></tr>
 {{end}}</table>
-{{if .FPRURI}}<figure><img {{.FPRURI}} alt="false-positive rate vs alpha"></figure>{{end}}
+{{if .FPRURI}}<figure><img {{.FPRURI}} width="1080" alt="false-positive rate vs alpha"></figure>{{end}}
 {{end}}{{if .Power}}
 <h2>Power (detection rate) by effect</h2>
 <table>
 <tr><th>Policy</th>{{range .Effects}}<th>effect {{.}}</th>{{end}}</tr>
 {{range .Power}}<tr><td>{{.Policy}}</td>{{range .Cells}}<td class="num">{{.Rate}}{{if .CI}} {{.CI}}{{end}}</td>{{end}}</tr>
 {{end}}</table>
-{{if .PowerURI}}<figure><img {{.PowerURI}} alt="power vs effect"></figure>{{end}}
-{{if .FrontierURI}}<h2>Exposure-cost frontier</h2><p class="note">One point per policy and effect: x is the policy's false-rollback rate (its effect-0 cell), y the median number of contexts exposed to the regressing variation by the end of the rollout. Down and left is better.</p><figure><img {{.FrontierURI}} alt="exposure-cost frontier"></figure>{{end}}
+{{if .PowerURI}}<figure><img {{.PowerURI}} width="1080" alt="power vs effect"></figure>{{end}}
+{{if .FrontierURI}}<h2>Exposure-cost frontier</h2><p class="note">One point per policy and effect: x is the policy's false-rollback rate (its effect-0 cell), y the median number of contexts exposed to the regressing variation by the end of the rollout. Down and left is better.</p><figure><img {{.FrontierURI}} width="1080" alt="exposure-cost frontier"></figure>{{end}}
 {{end}}
 <h2>Time to detection and how rollouts ended</h2>
 <p class="note">Times are hours from the start of the rollout over detected rollouts; new contexts is the mean number of contexts served the new variation before rollback.</p>

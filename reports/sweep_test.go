@@ -120,8 +120,8 @@ func TestSweepPlots(t *testing.T) {
 		require.NoError(t, err)
 		img, err := png.Decode(bytes.NewReader(b))
 		require.NoError(t, err, name)
-		assert.Equal(t, 1080, img.Bounds().Dx(), name)
-		assert.Equal(t, 540, img.Bounds().Dy(), name)
+		assert.Equal(t, 2160, img.Bounds().Dx(), name)
+		assert.Equal(t, 1080, img.Bounds().Dy(), name)
 	}
 	p, err := PowerPlot(fixtureSweep())
 	require.NoError(t, err)

@@ -147,8 +147,9 @@ type Metric struct {
 	// Margin is the tolerated regression: "2ms", "0.5" (metric units) or
 	// "1%" (of the original arm's value).
 	Margin string `yaml:"margin"`
-	// Unit is the metric's time unit (ns, us, ms, s, m, h) when a margin
-	// is given as a duration; a key ending in _ms, _s, _us or _ns implies it.
+	// Unit is the unit of the metric's values: any label ("ms", "USD"),
+	// shown on charts; a time unit (ns, us, ms, s, m, h) when a margin is
+	// given as a duration. A key ending in _ms, _s, _us or _ns implies it.
 	Unit string `yaml:"unit"`
 
 	// Simulation.
@@ -425,7 +426,7 @@ func (s *Scenario) BasePolicy() (engine.Policy, error) {
 		}
 	}
 	for i, m := range s.Metrics {
-		em := engine.Metric{Key: m.Key, MinContexts: m.MinContexts}
+		em := engine.Metric{Key: m.Key, MinContexts: m.MinContexts, Unit: metricUnit(m)}
 		switch m.Kind {
 		case "binary":
 			em.Kind = engine.Binary
