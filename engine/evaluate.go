@@ -122,6 +122,7 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 	switch c.Decision {
 	case DecisionAdvance:
 		r.enterStep(r.step+1, t)
+		r.change(ctx, ChangeAdvanced, t, ReasonNone)
 	case DecisionExtend:
 		r.extended = true
 		r.stepEnd = t + int64(r.pol.ExtensionLength(r.step))
@@ -136,14 +137,14 @@ func (r *Rollout) evaluate(ctx context.Context, t int64) {
 	case DecisionComplete:
 		r.finish(t, c.Decision.Status(), c.Reason, "")
 		r.outcome.Step, r.outcome.Percent = r.nsteps+1, 100
+		r.change(ctx, ChangeCompleted, t, ReasonNone)
 	case DecisionRollback:
 		if c.Reason == ReasonRegression {
 			r.alertRegression(ctx, t, c, c.Metric)
 		}
 		r.finish(t, c.Decision.Status(), c.Reason, c.Metric)
-		if r.triggered {
-			r.alertReverted(ctx, t, c)
-		}
+		r.alertReverted(ctx, t, c)
+		r.change(ctx, ChangeRolledBack, t, c.Reason)
 	case DecisionHalt:
 		if c.Reason == ReasonRegression {
 			r.alertRegression(ctx, t, c, c.Metric)
@@ -242,54 +243,6 @@ func (r *Rollout) metricCheck(m int, met Metric, t int64, stepEnded, start bool)
 		mc.Detail = &VerdictDetail{Verdict: v.Kind, Score: v.Score, Note: v.Note}
 	}
 	return mc
-}
-
-func (r *Rollout) alertRegression(ctx context.Context, t int64, c Check, metric string) {
-	var mc MetricCheck
-	for _, x := range c.Metrics {
-		if x.Key == metric {
-			mc = x
-		}
-	}
-	a := r.alert(AlertRegression, t)
-	a.Metric = metric
-	a.Estimate, a.Lower, a.Upper = mc.Estimate, mc.Lower, mc.Upper
-	a.Summary = fmt.Sprintf("Regression detected for guarded rollout on flag %s: metric %s, difference %.4g [%.4g, %.4g] at %g%%",
-		r.pol.FlagKey, metric, mc.Estimate, mc.Lower, mc.Upper, a.Percent)
-	r.send(ctx, a)
-	r.triggered = true
-}
-
-func (r *Rollout) alertReverted(ctx context.Context, t int64, c Check) {
-	a := r.alert(AlertReverted, t)
-	a.Reason = c.Reason
-	a.Metric = c.Metric
-	a.Summary = fmt.Sprintf("Guarded rollout on flag %s reverted (%s)", r.pol.FlagKey, c.Reason)
-	r.send(ctx, a)
-}
-
-func (r *Rollout) alert(k AlertKind, t int64) Alert {
-	return Alert{
-		Kind:           k,
-		Time:           time.Unix(0, t).UTC(),
-		ProjectKey:     r.pol.ProjectKey,
-		EnvironmentKey: r.pol.EnvironmentKey,
-		FlagKey:        r.pol.FlagKey,
-		Step:           r.step + 1,
-		Percent:        r.pol.Steps[r.step].Percent,
-	}
-}
-
-func (r *Rollout) send(ctx context.Context, a Alert) {
-	if r.notifier == nil {
-		return
-	}
-	rec := AlertRecord{Alert: a, Delivered: true}
-	if err := r.notifier.Notify(ctx, a); err != nil {
-		rec.Delivered = false
-		rec.Error = err.Error()
-	}
-	r.outcome.Alerts = append(r.outcome.Alerts, rec)
 }
 
 // Timeline returns a copy of the checks so far: changing it does not

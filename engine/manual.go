@@ -117,10 +117,8 @@ func (r *Rollout) applyActions(ctx context.Context, t int64) {
 			c.Decision, c.Reason = DecisionRollback, ReasonManual
 			c.Note = "manual rollback"
 			r.finish(t, StatusRolledBack, ReasonManual, "")
-			if r.triggered {
-				r.alertReverted(ctx, t, c)
-				r.triggered = false
-			}
+			r.alertReverted(ctx, t, c)
+			r.change(ctx, ChangeRolledBack, t, ReasonManual)
 		case ActionPause:
 			c.Decision = DecisionPause
 			switch {

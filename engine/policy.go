@@ -212,6 +212,9 @@ type Policy struct {
 	// Health configures the health checks (nil: the defaults, every check
 	// a warning; see health.go).
 	Health *HealthPolicy `json:"health,omitempty"`
+	// Alerts configures the notifications (nil: LaunchDarkly's defaults,
+	// both alert events, no change events; see notify.go).
+	Alerts *AlertPolicy `json:"alerts,omitempty"`
 
 	// Detector makes the per-metric regression detectors (nil:
 	// ConfidenceSequence, the rule described on Alpha, NStar and MinPerArm).
@@ -334,6 +337,9 @@ func (p Policy) Validate() error {
 	check(p.SRMAlpha > 0 && p.SRMAlpha < 1, "srm_alpha %g must be in (0, 1)", p.SRMAlpha)
 	check(p.SRMConcentration > 0, "srm_concentration %g must be positive", p.SRMConcentration)
 	check(len(p.Metrics) > 0, "metrics: at least one metric is required")
+	if err := p.Alerts.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	seen := map[string]bool{}
 	for i, m := range p.Metrics {
 		check(m.Key != "", "metrics[%d].key must not be empty", i)

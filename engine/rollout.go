@@ -105,6 +105,10 @@ type Rollout struct {
 	healthCfg HealthPolicy // the policy's health settings with defaults
 
 	lib libState // decision callback, out-of-order window (library.go)
+
+	// startPending: the start change event waits for the first call with
+	// a context (nextEval is held at the start time meanwhile; notify.go).
+	startPending bool
 }
 
 // NewRollout returns a rollout for the policy (defaults applied and validated).
@@ -175,6 +179,9 @@ func (r *Rollout) begin(t int64) {
 	c.Decision = DecisionStart
 	c.Note = fmt.Sprintf("step 1 starts at %g%%", r.pol.Steps[0].Percent)
 	r.timeline = append(r.timeline, c)
+	if r.pol.Alerts.Sends(ChangeStarted) {
+		r.startPending, r.nextEval = true, t
+	}
 	r.emit()
 }
 
@@ -235,6 +242,7 @@ func (r *Rollout) observe(ctx context.Context, ev *Event) error {
 
 // advance runs every check with time ≤ t.
 func (r *Rollout) advance(ctx context.Context, t int64) {
+	r.flushStart(ctx)
 	for r.live() && t >= r.nextEval {
 		if at := r.nextEval; r.man.next < len(r.pol.Actions) && r.actionAt(r.man.next) <= at {
 			r.applyActions(ctx, at)

@@ -21,7 +21,9 @@ import (
 type Client struct {
 	cfg      Config
 	endpoint string
-	keyFP    string
+	// changeEndpoint receives change events (v2 only).
+	changeEndpoint string
+	keyFP          string
 
 	rngMu sync.Mutex
 	rng   *rand.Rand
@@ -43,10 +45,11 @@ func NewClient(cfg Config) (*Client, error) {
 		seed = rand.Uint64()
 	}
 	return &Client{
-		cfg:      cfg,
-		endpoint: cfg.BaseURL + cfg.Version.Path(),
-		keyFP:    Fingerprint(cfg.RoutingKey),
-		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		cfg:            cfg,
+		endpoint:       cfg.BaseURL + cfg.Version.Path(),
+		changeEndpoint: cfg.BaseURL + PathChange,
+		keyFP:          Fingerprint(cfg.RoutingKey),
+		rng:            rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 	}, nil
 }
 
@@ -154,7 +157,8 @@ func (e *DeliveryError) Error() string {
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
 // Notify sends the alert: a regression triggers, a revert resolves, both
-// with dedup key a.DedupKey(). It retries temporary failures and returns a
+// with dedup key a.DedupKey(); a change event kind is posted to the
+// change-event endpoint (v2 only). It retries temporary failures and returns a
 // *DeliveryError (wrapping an *APIError, a network error, ErrInvalidAlert
 // or ctx's error) when the alert could not be delivered. Every call is
 // recorded in Deliveries.
@@ -200,7 +204,7 @@ func (c *Client) deliver(ctx context.Context, a engine.Alert, d *Delivery) error
 			return fmt.Errorf("pagerduty: giving up before attempt %d: %w", attempt, err)
 		}
 		d.Attempts = attempt
-		status, key, err := c.attempt(ctx, body)
+		status, key, err := c.attempt(ctx, c.endpointFor(action), body)
 		d.StatusCode = status
 		rec := Attempt{StatusCode: status, Wait: wait}
 		if err == nil {
@@ -236,11 +240,19 @@ func (c *Client) deliver(ctx context.Context, a engine.Alert, d *Delivery) error
 	}
 }
 
+// endpointFor is the URL an event of action is posted to.
+func (c *Client) endpointFor(action string) string {
+	if action == ActionChange {
+		return c.changeEndpoint
+	}
+	return c.endpoint
+}
+
 // attempt runs one HTTP attempt bounded by the per-attempt timeout.
-func (c *Client) attempt(ctx context.Context, body []byte) (int, string, error) {
+func (c *Client) attempt(ctx context.Context, url string, body []byte) (int, string, error) {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Retry.AttemptTimeout)
 	defer cancel()
-	status, key, err := c.post(actx, body)
+	status, key, err := c.post(actx, url, body)
 	if err != nil && ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
 		err = fmt.Errorf("pagerduty: attempt timed out after %s: %w", c.cfg.Retry.AttemptTimeout, err)
 	}
@@ -259,8 +271,8 @@ func retryable(err error) bool {
 // post sends one attempt with a fresh reader over body. It returns the
 // HTTP status, the key PagerDuty answered with, and an *APIError for a
 // non-2xx answer or a transport error.
-func (c *Client) post(ctx context.Context, body []byte) (int, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+func (c *Client) post(ctx context.Context, url string, body []byte) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, "", fmt.Errorf("pagerduty: building request: %w", err)
 	}
@@ -284,7 +296,11 @@ func (c *Client) post(ctx context.Context, body []byte) (int, string, error) {
 	if readErr != nil && len(raw) == 0 {
 		ar.Message = "reading response: " + readErr.Error()
 	}
-	ae := &APIError{Version: c.cfg.Version, StatusCode: resp.StatusCode, Status: ar.Status, Message: ar.Message, Errors: errorList(ar.Errors)}
+	ver := c.cfg.Version
+	if url == c.changeEndpoint {
+		ver = V2 // change events are v2: a 403 there is not v1's rate limit
+	}
+	ae := &APIError{Version: ver, StatusCode: resp.StatusCode, Status: ar.Status, Message: ar.Message, Errors: errorList(ar.Errors)}
 	if ae.Temporary() {
 		ae.RetryAfter, _ = ParseRetryAfter(resp.Header.Get("Retry-After"), c.cfg.Clock())
 	}

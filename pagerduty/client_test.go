@@ -110,7 +110,7 @@ func TestWireFormatV2(t *testing.T) {
 		"client_url":   "https://app.example.com/r/1",
 		"links":        []any{map[string]any{"href": "https://app.example.com/r/1", "text": "Go to LaunchDarkly"}},
 		"payload": map[string]any{
-			"summary":   "Regression detected for guarded rollout on flag checkout",
+			"summary":   "Regression detected for measured rollout on flag checkout",
 			"timestamp": "2026-03-01T12:00:00.000Z",
 			"severity":  "warning",
 			"source":    "guardsim.test",
@@ -138,7 +138,7 @@ func TestWireFormatV1(t *testing.T) {
 		"service_key":  testKey,
 		"event_type":   "trigger",
 		"incident_key": "default:production:checkout",
-		"description":  "Regression detected for guarded rollout on flag checkout",
+		"description":  "Regression detected for measured rollout on flag checkout",
 		"client":       "guardsim",
 		"client_url":   "https://app.example.com/r/1",
 		"details":      map[string]any{"projKey": "default", "envKey": "production", "flagKey": "checkout", "tags": []any{"t1"}},
@@ -162,7 +162,7 @@ func TestSummaryFallbackAndTruncation(t *testing.T) {
 	c, _ := newTestClient(t, "http://127.0.0.1:1", nil)
 	a := regression("f")
 	a.Summary = ""
-	assert.Equal(t, "Regression detected for guarded rollout on flag f (metric error-rate)",
+	assert.Equal(t, "Regression detected for measured rollout on flag f",
 		decodeBody(t, c, a)["payload"].(map[string]any)["summary"])
 
 	for _, long := range []string{strings.Repeat("x", 5000), strings.Repeat("é", 700), strings.Repeat("a", 1023) + "€€"} {

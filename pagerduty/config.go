@@ -46,6 +46,8 @@ const (
 	DefaultBaseURL = "https://events.pagerduty.com"
 	PathV2         = "/v2/enqueue"
 	PathV1         = "/generic/2010-04-15/create_event.json"
+	// PathChange is the Events API v2 change-event endpoint.
+	PathChange = "/v2/change/enqueue"
 	// EnvRoutingKey is the environment variable holding the routing key.
 	EnvRoutingKey = "PAGERDUTY_ROUTING_KEY"
 	// RoutingKeyLen is the length of a v2 routing (integration) key.
@@ -70,6 +72,9 @@ const (
 	ActionTrigger     = "trigger"
 	ActionAcknowledge = "acknowledge"
 	ActionResolve     = "resolve"
+	// ActionChange marks a change event in delivery records (change
+	// events have no event_action on the wire).
+	ActionChange = "change"
 )
 
 // Severities are the accepted payload.severity values.

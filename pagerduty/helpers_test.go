@@ -69,7 +69,7 @@ func regression(flag string) engine.Alert {
 	return engine.Alert{
 		Kind: engine.AlertRegression, Time: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
 		ProjectKey: "default", EnvironmentKey: "production", FlagKey: flag, Metric: "error-rate",
-		Summary: "Regression detected for guarded rollout on flag " + flag, Step: 2, Percent: 5,
+		Summary: "Regression detected for measured rollout on flag " + flag, Step: 2, Percent: 5,
 	}
 }
 

@@ -79,7 +79,26 @@ const (
 	// EffectDroppedOtherRoutingKey: ack/resolve for a key open only under
 	// another routing key.
 	EffectDroppedOtherRoutingKey = "dropped_other_routing_key"
+	// EffectChangeRecorded: a change event was recorded (no incident).
+	EffectChangeRecorded = "change_recorded"
 )
+
+// versionChange marks the change-event endpoint internally (change
+// events are part of Events API v2 and recorded as V2).
+const versionChange Version = "v2-change"
+
+// ChangeRecord is the mock's record of one accepted change event.
+type ChangeRecord struct {
+	Seq          int       `json:"seq"`
+	Time         time.Time `json:"time"`
+	RoutingKeyFP string    `json:"routing_key_fp"`
+	Summary      string    `json:"summary"`
+	Source       string    `json:"source,omitempty"`
+	// Timestamp is payload.timestamp as sent ("" when absent).
+	Timestamp     string          `json:"timestamp,omitempty"`
+	CustomDetails json.RawMessage `json:"custom_details,omitempty"`
+	Links         int             `json:"links,omitempty"`
+}
 
 // ReceivedEvent is the mock's record of one event request. It holds the
 // routing key's fingerprint, never the key.
@@ -141,15 +160,18 @@ type MockStats struct {
 	ServerErrors int `json:"server_errors"`
 	Dropped      int `json:"dropped"`
 	Abandoned    int `json:"abandoned"`
-	Incidents    int `json:"incidents"`
-	Open         int `json:"open"`
+	// Changes counts the accepted change events.
+	Changes   int `json:"changes"`
+	Incidents int `json:"incidents"`
+	Open      int `json:"open"`
 }
 
 type stateKey struct{ routingKey, dedupKey string }
 
 // Mock is a validating PagerDuty Events API (v1 and v2) mock. It serves
-// POST /v2/enqueue, POST /generic/2010-04-15/create_event.json, and
-// GET /events, /incidents and /stats (JSON). It is safe for concurrent use.
+// POST /v2/enqueue, POST /v2/change/enqueue (change events),
+// POST /generic/2010-04-15/create_event.json, and GET /events,
+// /incidents, /changes and /stats (JSON). It is safe for concurrent use.
 type Mock struct {
 	opts MockOptions
 
@@ -159,6 +181,7 @@ type Mock struct {
 	events    []ReceivedEvent
 	stats     MockStats
 	incidents []*Incident
+	changes   []ChangeRecord
 	latest    map[stateKey]int // index into incidents
 	firstReq  time.Time        // time of the first event request
 	dedupRKs  map[string]map[string]bool
@@ -184,17 +207,22 @@ func NewMock(opts MockOptions) *Mock {
 // ServeHTTP implements http.Handler.
 func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
-	case PathV2, PathV1:
+	case PathV2, PathV1, PathChange:
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
 		v := V2
-		if r.URL.Path == PathV1 {
+		switch r.URL.Path {
+		case PathV1:
 			v = V1
+		case PathChange:
+			v = versionChange
 		}
 		m.serveEvent(w, r, v)
+	case "/changes":
+		m.serveJSON(w, r, func() any { return m.Changes() })
 	case "/events":
 		m.serveJSON(w, r, func() any { return m.Events() })
 	case "/incidents":
@@ -263,7 +291,11 @@ func (m *Mock) serveEvent(w http.ResponseWriter, r *http.Request, v Version) {
 	m.mu.Lock()
 	m.requests++
 	n := m.requests
-	ev := ReceivedEvent{Seq: n, Time: m.opts.Now(), Version: v, BodyBytes: len(body), BodySHA256: hex.EncodeToString(sum[:])}
+	recV := v
+	if v == versionChange {
+		recV = V2
+	}
+	ev := ReceivedEvent{Seq: n, Time: m.opts.Now(), Version: recV, BodyBytes: len(body), BodySHA256: hex.EncodeToString(sum[:])}
 	ev.Action, ev.DedupKey, ev.RoutingKeyFP, ev.Summary, ev.Severity = parsed.action, parsed.dedupKey, Fingerprint(parsed.routingKey), parsed.summary, parsed.severity
 	f := m.faultFor(n)
 	retryAfter := m.opts.RetryAfter
@@ -343,16 +375,39 @@ func dropConnection(w http.ResponseWriter) {
 	panic(http.ErrAbortHandler)
 }
 
+// processChange validates and records a change event; m.mu is held.
+func (m *Mock) processChange(ev *ReceivedEvent, body []byte) (int, any) {
+	c, status, errs := validateChange(body)
+	if len(errs) > 0 {
+		return rejected(ev, status, errs)
+	}
+	ev.Outcome, ev.Effect = OutcomeAccepted, EffectChangeRecorded
+	m.changes = append(m.changes, ChangeRecord{
+		Seq: ev.Seq, Time: ev.Time, RoutingKeyFP: Fingerprint(c.routingKey), Summary: c.summary, Source: c.source,
+		Timestamp: c.timestamp, CustomDetails: c.customDetails, Links: c.links,
+	})
+	m.stats.Changes++
+	return http.StatusAccepted, map[string]string{"status": "success", "message": "Change event processed"}
+}
+
+// rejected records a validation failure and returns the 400 answer.
+func rejected(ev *ReceivedEvent, status int, errs []string) (int, any) {
+	ev.Outcome, ev.Errors = OutcomeRejected, errs
+	st, msg := "invalid event", "Event object is invalid"
+	if status == statusUnrecognized {
+		st, msg = "unrecognized object", "Event object format is unrecognized"
+	}
+	return http.StatusBadRequest, map[string]any{"status": st, "message": msg, "errors": errs}
+}
+
 // process validates and applies an event; m.mu is held.
 func (m *Mock) process(ev *ReceivedEvent, body []byte, v Version) (int, any) {
+	if v == versionChange {
+		return m.processChange(ev, body)
+	}
 	e, status, errs := validate(body, v)
 	if len(errs) > 0 {
-		ev.Outcome, ev.Errors = OutcomeRejected, errs
-		st, msg := "invalid event", "Event object is invalid"
-		if status == statusUnrecognized {
-			st, msg = "unrecognized object", "Event object format is unrecognized"
-		}
-		return http.StatusBadRequest, map[string]any{"status": st, "message": msg, "errors": errs}
+		return rejected(ev, status, errs)
 	}
 	if e.dedupKey == "" { // a trigger without a key always opens a new alert
 		e.dedupKey = m.newKey()
@@ -493,6 +548,13 @@ func (m *Mock) IncidentFor(routingKey, dedupKey string) (Incident, bool) {
 	c := *m.incidents[i]
 	c.Events = append([]int(nil), c.Events...)
 	return c, true
+}
+
+// Changes returns a copy of every accepted change event, in order.
+func (m *Mock) Changes() []ChangeRecord {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]ChangeRecord(nil), m.changes...)
 }
 
 // Stats counts requests by outcome and incidents.

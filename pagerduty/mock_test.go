@@ -443,7 +443,7 @@ func TestMockJSONL(t *testing.T) {
 		assert.Equal(t, now, e.Time)
 		assert.Equal(t, Fingerprint(testKey), e.RoutingKeyFP)
 	}
-	assert.Equal(t, "Regression detected for guarded rollout on flag a", got[1].Summary)
+	assert.Equal(t, "Regression detected for measured rollout on flag a", got[1].Summary)
 	assert.Equal(t, "critical", got[1].Severity)
 	assert.Equal(t, EffectResolved, got[2].Effect)
 	assert.NotContains(t, live.String(), testKey)

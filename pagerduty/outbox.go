@@ -18,7 +18,8 @@ import (
 // goroutines deliver the spooled alerts through a Client and mark each
 // accepted one in the spool. Per dedup key, alerts are sent strictly in
 // order, one at a time, so a resolve is never sent before its trigger was
-// accepted (PagerDuty drops a resolve for an unknown key). Reopening the
+// accepted (PagerDuty drops a resolve for an unknown key). Change events
+// are spooled and resent the same way, in order, in a lane of their own. Reopening the
 // spool after a crash resends every alert not marked delivered, with the
 // same dedup key, so PagerDuty deduplicates instead of opening a second
 // incident.
@@ -244,8 +245,18 @@ func (o *Outbox) Notify(_ context.Context, a engine.Alert) error {
 	return nil
 }
 
+// laneKey is the delivery lane of an alert: its dedup key for alert
+// events, a lane of their own for change events (so that an undelivered
+// change event never holds back a trigger or resolve, and vice versa).
+func laneKey(a engine.Alert) string {
+	if a.Kind.IsChange() {
+		return "change\x00" + a.DedupKey()
+	}
+	return a.DedupKey()
+}
+
 func (o *Outbox) enqueueLocked(e *OutboxEntry) {
-	key := e.Alert.DedupKey()
+	key := laneKey(e.Alert)
 	l := o.lanes[key]
 	if l == nil {
 		l = &lane{key: key}

@@ -68,6 +68,75 @@ func (f fields) arr(name string) (val []fields, present, ok bool) {
 
 func isNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }
 
+// change is a validated change event.
+type change struct {
+	routingKey, summary, source, timestamp string
+	customDetails                          json.RawMessage
+	links                                  int
+}
+
+// validateChange checks a change event (POST /v2/change/enqueue) against
+// PagerDuty's contract: routing_key (32 characters) and payload.summary
+// (≤ 1024 characters) required; payload.source, payload.timestamp (ISO
+// 8601), payload.custom_details (object), links ({href, text}) and
+// images optional. Stricter than PagerDuty on one point, to catch a
+// client mixing up the two APIs: event_action and dedup_key, which change
+// events do not have, are rejected.
+func validateChange(body []byte) (change, int, []string) {
+	if len(body) > MaxBodyBytes {
+		return change{}, 0, []string{fmt.Sprintf("Event object is too large (max %d bytes)", MaxBodyBytes)}
+	}
+	var f fields
+	if err := json.Unmarshal(body, &f); err != nil {
+		if json.Valid(body) {
+			return change{}, 0, []string{"Event object must be a JSON object"}
+		}
+		return change{}, statusUnrecognized, []string{"JSON parse error"}
+	}
+	if f == nil {
+		return change{}, 0, []string{"Event object must be a JSON object"}
+	}
+	var e errs
+	var c change
+	c.routingKey = e.reqString(f, "routing_key", "routing_key")
+	if c.routingKey != "" && utf8.RuneCountInString(c.routingKey) != RoutingKeyLen {
+		e.add("Length of 'routing_key' is incorrect (should be %d characters)", RoutingKeyLen)
+	}
+	for _, name := range []string{"event_action", "dedup_key"} {
+		if _, has := f[name]; has {
+			e.add("'%s' is not a change event field (change events have no action or dedup key)", name)
+		}
+	}
+	e.links(f, "links")
+	if ls, _, ok := f.arr("links"); ok {
+		c.links = len(ls)
+	}
+	e.images(f, "images")
+	p, present, ok := f.obj("payload")
+	switch {
+	case !ok:
+		e.add("'payload' must be an object")
+	case !present:
+		e.add("'payload' is missing")
+	default:
+		c.summary = e.reqString(p, "summary", "payload.summary")
+		e.maxLen(c.summary, "payload.summary", MaxSummaryLen)
+		c.source = e.optString(p, "source", "payload.source")
+		c.timestamp = e.optString(p, "timestamp", "payload.timestamp")
+		if c.timestamp != "" {
+			if _, ok := parseTimestamp(c.timestamp); !ok {
+				e.add("'payload.timestamp' is not a valid ISO 8601 timestamp")
+			}
+		}
+		if _, _, ok := p.obj("custom_details"); !ok {
+			e.add("'payload.custom_details' must be an object")
+		} else {
+			c.customDetails = p["custom_details"]
+		}
+	}
+	return c, 0, e
+}
+
 // peeked is what the mock records of any event, valid or not.
 type peeked struct{ routingKey, action, dedupKey, summary, severity string }
 
@@ -79,7 +148,13 @@ func peek(body []byte, v Version) peeked {
 	}
 	var p peeked
 	clip := func(s string) string { return Truncate(s, 300) }
-	if v == V1 {
+	if v == versionChange {
+		p.routingKey, _, _ = f.str("routing_key")
+		p.action = ActionChange
+		if pl, _, _ := f.obj("payload"); pl != nil {
+			p.summary, _, _ = pl.str("summary")
+		}
+	} else if v == V1 {
 		p.routingKey, _, _ = f.str("service_key")
 		p.action, _, _ = f.str("event_type")
 		p.dedupKey, _, _ = f.str("incident_key")

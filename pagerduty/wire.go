@@ -76,37 +76,62 @@ type v1Ack struct {
 	Description string `json:"description,omitempty"`
 }
 
-// actionFor maps an alert kind to its event action.
+// actionFor maps an alert kind to its event action (ActionChange for the
+// change event kinds).
 func actionFor(k engine.AlertKind) (string, error) {
-	switch k {
-	case engine.AlertRegression:
+	switch {
+	case k == engine.AlertRegression:
 		return ActionTrigger, nil
-	case engine.AlertReverted:
+	case k == engine.AlertReverted:
 		return ActionResolve, nil
+	case k.IsChange():
+		return ActionChange, nil
 	}
 	return "", fmt.Errorf("%w: unknown alert kind %q", ErrInvalidAlert, k)
 }
 
-// summaryFor is the alert's summary, or one built like LaunchDarkly's.
+// summaryFor is the alert's summary, or one built like LaunchDarkly's
+// template ("Regression detected for measured rollout on flag <name>").
 func summaryFor(a engine.Alert) string {
 	if s := strings.TrimSpace(a.Summary); s != "" {
 		return s
 	}
 	switch a.Kind {
 	case engine.AlertRegression:
-		s := "Regression detected for guarded rollout on flag " + a.FlagKey
-		if a.Metric != "" {
-			s += " (metric " + a.Metric + ")"
-		}
-		return s
+		return engine.RegressionSummary(a.Name())
 	case engine.AlertReverted:
-		s := "Guarded rollout reverted on flag " + a.FlagKey
+		s := "Measured rollout reverted on flag " + a.Name()
 		if a.Reason != "" {
 			s += " (" + string(a.Reason) + ")"
 		}
 		return s
 	}
-	return string(a.Kind) + " on flag " + a.FlagKey
+	return strings.ReplaceAll(string(a.Kind), "_", " ") + " on flag " + a.Name()
+}
+
+// changeDetails is a change event's payload.custom_details: the
+// template's fields and where the rollout stands.
+type changeDetails struct {
+	details
+	Event   string  `json:"event"`
+	Step    int     `json:"step"`
+	Percent float64 `json:"percent"`
+	Reason  string  `json:"reason,omitempty"`
+}
+
+type changePayload struct {
+	Summary       string        `json:"summary"`
+	Source        string        `json:"source,omitempty"`
+	Timestamp     string        `json:"timestamp,omitempty"`
+	CustomDetails changeDetails `json:"custom_details"`
+}
+
+// changeEvent is a v2 change event (POST /v2/change/enqueue): no action,
+// no dedup key; PagerDuty opens no incident and pages nobody.
+type changeEvent struct {
+	RoutingKey string        `json:"routing_key"`
+	Payload    changePayload `json:"payload"`
+	Links      []link        `json:"links,omitempty"`
 }
 
 // Truncate shortens s to at most max bytes of valid UTF-8, ending in "…"
@@ -136,13 +161,35 @@ func (c *Client) buildBody(a engine.Alert, action string) ([]byte, error) {
 	}
 	summary := Truncate(summaryFor(a), MaxSummaryLen)
 	tags := c.cfg.Tags
+	if a.Tags != nil {
+		tags = a.Tags
+	}
 	if tags == nil {
 		tags = []string{}
 	}
+	source := c.cfg.Source
+	if a.Source != "" {
+		source = a.Source
+	}
 	det := details{ProjKey: a.ProjectKey, EnvKey: a.EnvironmentKey, FlagKey: a.FlagKey, Tags: tags}
 	var ev any
-	switch c.cfg.Version {
-	case V1:
+	switch {
+	case action == ActionChange:
+		if c.cfg.Version != V2 {
+			return nil, fmt.Errorf("%w: change events need Events API v2 (the client is configured for %s)", ErrInvalidAlert, c.cfg.Version)
+		}
+		ce := changeEvent{RoutingKey: c.cfg.RoutingKey, Payload: changePayload{
+			Summary: summary, Source: source,
+			CustomDetails: changeDetails{details: det, Event: string(a.Kind), Step: a.Step, Percent: a.Percent, Reason: string(a.Reason)},
+		}}
+		if t := a.WireTime(); !t.IsZero() {
+			ce.Payload.Timestamp = t.UTC().Format(timestampLayout)
+		}
+		if c.cfg.LinkURL != "" {
+			ce.Links = []link{{Href: c.cfg.LinkURL, Text: c.cfg.LinkText}}
+		}
+		ev = ce
+	case c.cfg.Version == V1:
 		if action == ActionTrigger {
 			t := v1Trigger{ServiceKey: c.cfg.RoutingKey, EventType: action, IncidentKey: dedup, Description: summary, Details: det}
 			if c.cfg.ClientName != "" {
@@ -164,9 +211,9 @@ func (c *Client) buildBody(a engine.Alert, action string) ([]byte, error) {
 				e.ClientURL = c.cfg.LinkURL
 				e.Links = []link{{Href: c.cfg.LinkURL, Text: c.cfg.LinkText}}
 			}
-			p := &v2Payload{Summary: summary, Severity: c.cfg.Severity, Source: c.cfg.Source, CustomDetails: det}
-			if !a.Time.IsZero() {
-				p.Timestamp = a.Time.UTC().Format(timestampLayout)
+			p := &v2Payload{Summary: summary, Severity: c.cfg.Severity, Source: source, CustomDetails: det}
+			if t := a.WireTime(); !t.IsZero() {
+				p.Timestamp = t.UTC().Format(timestampLayout)
 			}
 			e.Payload = p
 		}

@@ -54,6 +54,8 @@ type Scenario struct {
 	// Events says how replay reads event exports for this rollout (the
 	// command line's --format, --columns, --variations, --time-unit win).
 	Events EventsSpec `yaml:"events"`
+	// Alerts configures the PagerDuty notifications (alerts.go).
+	Alerts *Alerts `yaml:"alerts"`
 
 	// Source is where the scenario came from (file path or "builtin:NAME").
 	Source string `yaml:"-"`
@@ -387,6 +389,11 @@ func (s *Scenario) BasePolicy() (engine.Policy, error) {
 		SRMAlpha:         r.SRMAlpha,
 		SRMConcentration: r.SRMConcentration,
 	}
+	ap, err := s.Alerts.alertPolicy()
+	if err != nil {
+		return p, err
+	}
+	p.Alerts = ap
 	p.MinContexts = engine.DefaultMinContexts
 	if r.MinContexts != nil {
 		p.MinContexts = *r.MinContexts

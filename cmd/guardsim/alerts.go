@@ -20,16 +20,44 @@ import (
 // a secret (the mock accepts any 32-character key).
 const mockRoutingKey = "guardsimmockroutingkey0000000000"
 
-// alertFlags are the alert flags of run, replay and live.
+// alertFlags are the alert flags of run, replay, live and compare.
 type alertFlags struct {
-	pd       *pdFlags
-	noAlerts bool
+	pd           *pdFlags
+	noAlerts     bool
+	changeEvents bool
 }
+
+const flagChangeEvents = "pagerduty-change-events"
 
 func addAlertFlags(fs *pflag.FlagSet) *alertFlags {
 	a := &alertFlags{pd: addPDFlags(fs, false)}
 	fs.BoolVar(&a.noAlerts, "no-alerts", false, "send no alerts at all (not even to the in-process mock)")
+	fs.BoolVar(&a.changeEvents, flagChangeEvents, false, "also send PagerDuty change events (Events API v2) on rollout start, step advance, completion and rollback (as the scenario's alerts.change_events)")
 	return a
+}
+
+// apply returns p with the command line's alert settings: change events
+// when --pagerduty-change-events is given. Change events (from the flag
+// or the scenario) need Events API v2.
+func (a *alertFlags) apply(p engine.Policy) (engine.Policy, error) {
+	if a.changeEvents {
+		ap := engine.AlertPolicy{}
+		if p.Alerts != nil {
+			ap = *p.Alerts
+		}
+		ap.ChangeEvents = true
+		p.Alerts = &ap
+	}
+	if p.Alerts.Sends(engine.ChangeStarted) && !a.noAlerts {
+		if v, err := pagerduty.ParseVersion(a.pd.version); err == nil && v != pagerduty.V2 {
+			what := "the scenario's alerts.change_events"
+			if a.changeEvents {
+				what = "--" + flagChangeEvents
+			}
+			return p, usageErrorf("%s needs --%s v2: PagerDuty change events are part of Events API v2 only", what, flagPDVersion)
+		}
+	}
+	return p, nil
 }
 
 // alerting is the notifier of one command and what it recorded.
@@ -122,6 +150,15 @@ func (a *alertFlags) setup(ctx context.Context, e *env, live bool, spool string)
 	}
 	al.outbox = o
 	al.notifier = o
+	if live {
+		// Live mode stamps the wall-clock time of each decision on the
+		// wire (the alert's Time stays the virtual time that identifies it
+		// in the outbox across --resume).
+		al.notifier = engine.NotifierFunc(func(ctx context.Context, a engine.Alert) error {
+			a.WallTime = time.Now().UTC()
+			return o.Notify(ctx, a)
+		})
+	}
 	return al, nil
 }
 

@@ -112,6 +112,9 @@ func init() {
 				target := ""
 				var undelivered []error
 				for i, p := range pols {
+					if p, err = alerts.apply(p); err != nil {
+						return err
+					}
 					al, err := alerts.setup(ctx, e, false, "")
 					if err != nil {
 						return err

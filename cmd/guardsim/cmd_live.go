@@ -132,6 +132,9 @@ func init() {
 				}
 				defer al.close()
 				eo.Notifier = al.notifier
+				if p, err = alerts.apply(p); err != nil {
+					return err
+				}
 				if r, err = engine.NewRollout(p, eo); err != nil {
 					return err
 				}

@@ -153,6 +153,9 @@ func init() {
 				}
 				defer al.close()
 				eo.Notifier = al.notifier
+				if p, err = alerts.apply(p); err != nil {
+					return err
+				}
 				r, err := engine.NewRollout(p, eo)
 				if err != nil {
 					return err

@@ -47,6 +47,9 @@ func init() {
 				if err != nil {
 					return err
 				}
+				if p, err = alerts.apply(p); err != nil {
+					return err
+				}
 				res, err := sim.Simulate(ctx, p, s.Model(), engine.Options{Notifier: al.notifier}, nil)
 				if err != nil {
 					return fmt.Errorf("scenario %s: %w", s.Name, err)

@@ -56,7 +56,7 @@ func addPDFlags(fs *pflag.FlagSet, realByDefault bool) *pdFlags {
 	if realByDefault {
 		fs.StringVar(&f.url, flagPDURL, "", "PagerDuty Events API origin (default "+pagerduty.DefaultBaseURL+"; EU: https://events.eu.pagerduty.com; a mock's URL for tests)")
 	} else {
-		fs.StringVar(&f.url, flagPDURL, "", "send alerts to this PagerDuty Events API origin (e.g. "+pagerduty.DefaultBaseURL+", https://events.eu.pagerduty.com); without it or --"+flagAlertLive+" alerts go to the in-process mock")
+		fs.StringVar(&f.url, flagPDURL, "", "send alerts to `URL`, a PagerDuty Events API origin (e.g. the EU region https://events.eu.pagerduty.com, or a mock's URL); unset, alerts go to the in-process mock unless --"+flagAlertLive+" is given")
 		fs.BoolVar(&f.live, flagAlertLive, false, "send alerts to the real PagerDuty Events API ("+pagerduty.DefaultBaseURL+") instead of the in-process mock")
 	}
 	fs.StringVar(&f.version, flagPDVersion, string(pagerduty.V2), "PagerDuty Events API version: v2 or v1")
