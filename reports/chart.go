@@ -140,7 +140,11 @@ func (ch *Chart) WritePNG(w io.Writer) error {
 }
 
 func writePNG(w io.Writer, drawFn func(draw.Canvas)) error {
-	img := vgimg.NewWith(vgimg.UseWH(ChartWidth, ChartHeight), vgimg.UseDPI(ChartDPI))
+	return writePNGSize(w, drawFn, ChartWidth, ChartHeight)
+}
+
+func writePNGSize(w io.Writer, drawFn func(draw.Canvas), width, height vg.Length) error {
+	img := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(ChartDPI))
 	drawFn(draw.New(img))
 	var buf bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
@@ -388,28 +392,7 @@ func DifferenceChart(res *engine.Result, metric int) (*Chart, error) {
 	p.Add(zero)
 
 	// Step boundaries and the regression / rollback moment.
-	var marks []vmark
-	prevStep := -1
-	for i := range res.Timeline {
-		c := &res.Timeline[i]
-		if c.Step != prevStep {
-			prevStep = c.Step
-			// The engine records the advancing check with the step it
-			// ended, so the new step began at that check.
-			x := xOf(c)
-			if i > 0 && res.Timeline[i-1].Decision == engine.DecisionAdvance {
-				x = xOf(&res.Timeline[i-1])
-			}
-			label := fmtPct(c.Percent)
-			if c.Step > len(res.Policy.Steps) && c.Percent == 0 {
-				label = "100%"
-			}
-			if c.Step == 0 {
-				label = ""
-			}
-			marks = append(marks, vmark{X: x, Label: label, Color: stepColor, Dashes: []vg.Length{vg.Points(4), vg.Points(3)}})
-		}
-	}
+	marks := stepMarks(res, xOf)
 	// First regressed check of this metric.
 	regIdx := -1
 	for i := range res.Timeline {
@@ -595,7 +578,8 @@ func WriteDifferenceCharts(dir string, res *engine.Result) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("write difference charts: %w", err)
 	}
-	used := map[string]bool{}
+	// The sample-ratio chart's name is reserved (WriteRollout writes it).
+	used := map[string]bool{strings.TrimSuffix(SRMChartName, ".png"): true}
 	var paths []string
 	for i, m := range res.Policy.Metrics {
 		ch, err := DifferenceChart(res, i)

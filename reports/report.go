@@ -66,13 +66,15 @@ type reportView struct {
 	Metrics     []metricView
 	SRM         []kv
 	SRMMismatch bool
-	Alerts      []alertView
-	Policy      []kv
-	Schedule    []scheduleView
-	PolicyMets  []kv
-	Counters    []kv
-	Charts      []chartView
-	Replay      []kv
+	// SRMChart is the sample-ratio chart (SRMChartName among the charts).
+	SRMChart   *chartView
+	Alerts     []alertView
+	Policy     []kv
+	Schedule   []scheduleView
+	PolicyMets []kv
+	Counters   []kv
+	Charts     []chartView
+	Replay     []kv
 }
 
 func orDash(s string) string {
@@ -274,9 +276,21 @@ func buildReportView(dir string, res *engine.Result, charts []string) (reportVie
 		if err != nil {
 			return v, fmt.Errorf("read chart: %w", err)
 		}
+		if filepath.Base(path) == SRMChartName {
+			src := filepath.ToSlash(path)
+			if rel, err := filepath.Rel(dir, path); err == nil && !strings.HasPrefix(rel, "..") {
+				src = filepath.ToSlash(rel)
+			}
+			v.SRMChart = &chartView{Metric: "sample ratio", Src: src, DataURI: imgSrc(data)}
+			continue
+		}
 		name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-		if i < len(pol.Metrics) && SanitizeFileName(pol.Metrics[i].Key) == name {
-			name = pol.Metrics[i].Key
+		if i < len(pol.Metrics) {
+			// A difference chart's name is the key sanitised, maybe with a
+			// suffix making it unique (WriteDifferenceCharts).
+			if n := SanitizeFileName(pol.Metrics[i].Key); name == n || strings.HasPrefix(name, n+"-") {
+				name = pol.Metrics[i].Key
+			}
 		}
 		src := filepath.ToSlash(path)
 		if rel, err := filepath.Rel(dir, path); err == nil && !strings.HasPrefix(rel, "..") {
@@ -390,6 +404,8 @@ var reportMD = texttemplate.Must(texttemplate.New("report.md").Funcs(mdFuncs).Pa
 |---|---|
 {{range .SRM}}| {{.Key}} | {{.Value}} |
 {{end}}{{else}}No checks were recorded.
+{{end}}{{with .SRMChart}}
+![sample ratio]({{.Src}})
 {{end}}
 ## Alerts
 
@@ -509,6 +525,7 @@ var reportHTML = htmltemplate.Must(htmltemplate.New("report.html").Parse(`<!DOCT
 {{end}}{{if .SRM}}<table{{if .SRMMismatch}} class="alert"{{end}}>
 {{range .SRM}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>
 {{end}}</table>{{else}}<p class="note">No checks were recorded.</p>{{end}}
+{{with .SRMChart}}<details{{if $.SRMMismatch}} open{{end}}><summary>Static sample-ratio chart (PNG)</summary><figure><img {{.DataURI}} width="1080" alt="sample ratio chart: new-arm share observed vs expected, sequential SRM p-value"><figcaption>Sample ratio: the new arm's share of the contexts analysed since each step began vs the step's expected share, and the sequential SRM p-value with α</figcaption></figure></details>{{end}}
 
 <h2>Alerts</h2>
 {{if .Alerts}}<table>
@@ -595,7 +612,8 @@ func writeTemplate(path string, render func(io.Writer) error) error {
 const ChartsDir = "charts"
 
 // WriteRollout writes everything for one rollout into dir: a difference
-// chart per metric in dir/charts/, report.md, report.html and summary.json.
+// chart per metric and the sample-ratio chart (SRMChartName) in
+// dir/charts/, report.md, report.html and summary.json.
 // It returns the chart paths.
 func WriteRollout(dir string, res *engine.Result) ([]string, error) {
 	return WriteRolloutWith(dir, res, nil)
@@ -608,6 +626,11 @@ func WriteRolloutWith(dir string, res *engine.Result, prov *Provenance) ([]strin
 	if err != nil {
 		return charts, err
 	}
+	srm, err := WriteSRMChart(filepath.Join(dir, ChartsDir), res)
+	if err != nil {
+		return charts, err
+	}
+	charts = append(charts, srm)
 	if err := writeReport(dir, res, charts, prov); err != nil {
 		return charts, err
 	}
