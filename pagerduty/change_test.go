@@ -222,3 +222,47 @@ func TestUndeliveredChangeDoesNotBlockAlerts(t *testing.T) {
 	assert.Equal(t, EntryDelivered, o2.Entries()[0].State)
 	assert.Len(t, rm.Changes(), 1)
 }
+
+// An ordered outbox delivers in spool order across lanes (alert events
+// and change events), whatever the timing: the endpoint's records come
+// in Notify order.
+func TestOrderedOutboxKeepsSpoolOrderAcrossLanes(t *testing.T) {
+	rm := startMock(t, MockOptions{Delay: 2 * time.Millisecond})
+	c, _ := newTestClient(t, rm.URL(), nil)
+	o, err := OpenOutbox(filepath.Join(t.TempDir(), "outbox.jsonl"), c, OutboxOptions{Ordered: true, Workers: 4})
+	require.NoError(t, err)
+	var want []string
+	for i := 0; i < 12; i++ {
+		var a engine.Alert
+		switch i % 3 {
+		case 0:
+			a = changeAlert("f", engine.ChangeAdvanced, i, float64(i))
+		case 1:
+			a = regression("f")
+		default:
+			a = reverted("f")
+		}
+		a.Time = a.Time.Add(time.Duration(i) * time.Hour)
+		a.Summary = a.Summary + " #" + string(rune('a'+i))
+		want = append(want, string(rune('a'+i)))
+		require.NoError(t, o.Notify(context.Background(), a))
+		if i%4 == 0 {
+			time.Sleep(time.Millisecond) // let the worker start mid-stream
+		}
+	}
+	require.NoError(t, o.Close(context.Background()))
+	var got []string
+	for _, ev := range rm.Events() {
+		if ev.Action == ActionResolve { // resolves carry no summary: read it from the spool order instead
+			got = append(got, "?")
+			continue
+		}
+		got = append(got, ev.Summary[len(ev.Summary)-1:])
+	}
+	for i := range want {
+		if i%3 == 2 {
+			want[i] = "?"
+		}
+	}
+	assert.Equal(t, want, got)
+}

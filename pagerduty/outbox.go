@@ -51,6 +51,7 @@ type Outbox struct {
 	sync    bool
 	seen    map[alertID]bool // every alert ever spooled
 	before  func(engine.Alert)
+	ordered bool
 	ctx     context.Context
 	cancel  context.CancelFunc
 }
@@ -116,6 +117,11 @@ type OutboxOptions struct {
 	// BeforeSend, when set, is called by a worker just before it delivers
 	// an alert (e.g. to stamp a mock's records with the alert's time).
 	BeforeSend func(engine.Alert)
+	// Ordered delivers one alert at a time in spool order across all
+	// lanes (one worker, Workers ignored), so that what the endpoint
+	// receives is in a deterministic order; a slow lane then delays the
+	// others (a failed one still blocks only its own lane).
+	Ordered bool
 }
 
 // OpenOutbox opens (or creates) the spool at path and starts delivering
@@ -134,7 +140,7 @@ func OpenOutbox(path string, c *Client, opts OutboxOptions) (*Outbox, error) {
 	o := &Outbox{
 		client: c, path: path, f: f, w: bufio.NewWriter(f), nextID: maxID + 1,
 		lanes: map[string]*lane{}, results: map[int64]*OutboxEntry{}, sync: !opts.NoSync,
-		seen: seen, before: opts.BeforeSend,
+		seen: seen, before: opts.BeforeSend, ordered: opts.Ordered,
 		ctx: ctx, cancel: cancel,
 	}
 	o.cond = sync.NewCond(&o.mu)
@@ -147,6 +153,9 @@ func OpenOutbox(path string, c *Client, opts OutboxOptions) (*Outbox, error) {
 	n := opts.Workers
 	if n <= 0 {
 		n = 4
+	}
+	if opts.Ordered {
+		n = 1
 	}
 	for range n {
 		o.wg.Add(1)
@@ -306,8 +315,16 @@ func (o *Outbox) worker() {
 		if len(o.ready) == 0 {
 			return
 		}
-		l := o.ready[0]
-		o.ready = o.ready[1:]
+		next := 0
+		if o.ordered { // the oldest head: with one worker, spool order
+			for i, r := range o.ready {
+				if r.queue[0].ID < o.ready[next].queue[0].ID {
+					next = i
+				}
+			}
+		}
+		l := o.ready[next]
+		o.ready = append(o.ready[:next], o.ready[next+1:]...)
 		l.busy = true
 		e := l.queue[0]
 		blocked := l.blocked

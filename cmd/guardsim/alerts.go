@@ -143,6 +143,10 @@ func (a *alertFlags) setup(ctx context.Context, e *env, live bool, spool string)
 			al.mu.Unlock()
 		},
 		NoSync: !live,
+		// Outside live mode one alert at a time in spool order: the
+		// mock's records (stamped with the alert being sent) and their
+		// order are then the same on every run.
+		Ordered: !live,
 	})
 	if err != nil {
 		al.close()

@@ -224,3 +224,25 @@ func TestLiveStampsWallClockTime(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, pagerduty.IncidentResolved, inc.Status)
 }
+
+// With change events (two outbox lanes) a run's alert records are still
+// the same byte for byte on every run.
+func TestChangeEventsKeepOutputsDeterministic(t *testing.T) {
+	var first []byte
+	for i := 0; i < 3; i++ {
+		dir := filepath.Join(t.TempDir(), "out")
+		code, _, stderr := cli(t, nil, "run", "--scenario", "srm-fault", "--"+flagChangeEvents, "--out", dir, "--quiet")
+		require.Equal(t, 0, code, stderr)
+		data, err := os.ReadFile(filepath.Join(dir, "pagerduty.jsonl"))
+		require.NoError(t, err)
+		if first == nil {
+			first = data
+			lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+			require.Len(t, lines, 5, "start, two advances, the resolve, the rollback")
+			assert.Contains(t, lines[3], `"action":"resolve"`)
+			assert.Contains(t, lines[4], `rolled back at step 3 (10%): srm`)
+			continue
+		}
+		assert.Equal(t, string(first), string(data), "run %d", i+1)
+	}
+}

@@ -73,16 +73,16 @@ func setupPagerDutyMock(fs *pflag.FlagSet) func(context.Context, *env, []string)
 			return err
 		}
 		fmt.Fprintf(e.stdout, "pagerduty mock listening on %s\n", m.URL())
-		fmt.Fprintf(e.stdout, "  POST %s%s (v2)  POST %s%s (v1)\n  GET  %s/events  %s/incidents  %s/stats\n",
-			m.URL(), pagerduty.PathV2, m.URL(), pagerduty.PathV1, m.URL(), m.URL(), m.URL())
+		fmt.Fprintf(e.stdout, "  POST %s%s (v2)  POST %s%s (v2 change events)  POST %s%s (v1)\n  GET  %s/events  %s/incidents  %s/changes  %s/stats\n",
+			m.URL(), pagerduty.PathV2, m.URL(), pagerduty.PathChange, m.URL(), pagerduty.PathV1, m.URL(), m.URL(), m.URL(), m.URL())
 		select {
 		case <-ctx.Done():
 		case <-m.Done():
 		}
 		closeErr := m.Close()
 		st := m.Stats()
-		fmt.Fprintf(e.stdout, "pagerduty mock stopped: %d requests: %d accepted, %d rejected, %d rate-limited, %d server errors, %d dropped, %d abandoned; %d incidents (%d open)\n",
-			st.Requests, st.Accepted, st.Rejected, st.RateLimited, st.ServerErrors, st.Dropped, st.Abandoned, st.Incidents, st.Open)
+		fmt.Fprintf(e.stdout, "pagerduty mock stopped: %d requests: %d accepted, %d rejected, %d rate-limited, %d server errors, %d dropped, %d abandoned; %d incidents (%d open); %d change events\n",
+			st.Requests, st.Accepted, st.Rejected, st.RateLimited, st.ServerErrors, st.Dropped, st.Abandoned, st.Incidents, st.Open, st.Changes)
 		if f != nil {
 			if err := f.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
 				closeErr = errors.Join(closeErr, fmt.Errorf("closing events file: %w", err))
@@ -142,11 +142,11 @@ func pagerDutyTest(ctx context.Context, w io.Writer, c *pagerduty.Client, projec
 		base := engine.Alert{ProjectKey: project, EnvironmentKey: environment, FlagKey: flag, Metric: "guardsim-test"}
 		trigger, resolve := base, base
 		trigger.Kind, trigger.Time = engine.AlertRegression, time.Now().UTC()
-		trigger.Summary = "[guardsim pagerduty-test] Regression detected for guarded rollout on flag " + flag
+		trigger.Summary = "[guardsim pagerduty-test] " + engine.RegressionSummary(flag)
 		_ = c.Notify(ctx, trigger) // recorded in Deliveries
 		resolve.Kind, resolve.Time = engine.AlertReverted, time.Now().UTC()
 		resolve.Reason = engine.ReasonRegression
-		resolve.Summary = "[guardsim pagerduty-test] Guarded rollout reverted on flag " + flag
+		resolve.Summary = "[guardsim pagerduty-test] Measured rollout reverted on flag " + flag
 		_ = c.Notify(ctx, resolve)
 	}
 	ds := c.Deliveries()

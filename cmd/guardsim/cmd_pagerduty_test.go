@@ -179,6 +179,14 @@ func TestPagerDutyMockCommand(t *testing.T) {
 	require.Len(t, incs, 1)
 	assert.Equal(t, pagerduty.IncidentResolved, incs[0].Status)
 
+	// Change events are served too.
+	a.Kind = engine.ChangeStarted
+	require.NoError(t, c.Notify(ctx, a))
+	var changes []pagerduty.ChangeRecord
+	require.NoError(t, pdGetJSON(ctx, url+"/changes", &changes))
+	require.Len(t, changes, 1)
+	assert.Equal(t, "s", changes[0].Summary)
+
 	cancel()
 	select {
 	case code := <-done:
@@ -187,8 +195,9 @@ func TestPagerDutyMockCommand(t *testing.T) {
 		t.Fatal("pagerduty-mock did not stop on cancel")
 	}
 	assert.Contains(t, out.String(), "pagerduty mock stopped:")
-	assert.Contains(t, out.String(), "2 accepted")
-	assert.Contains(t, out.String(), "1 incidents (0 open)")
+	assert.Contains(t, out.String(), "3 accepted")
+	assert.Contains(t, out.String(), pagerduty.PathChange)
+	assert.Contains(t, out.String(), "1 incidents (0 open); 1 change events")
 
 	f, err := os.Open(eventsFile)
 	require.NoError(t, err)
@@ -201,8 +210,8 @@ func TestPagerDutyMockCommand(t *testing.T) {
 		outcomes = append(outcomes, ev.Outcome)
 		assert.NotContains(t, sc.Text(), pdTestKey)
 	}
-	// Request 1 fails (--fail-first), 2 and 4 are rate-limited (--rate-limit-every 2).
-	assert.Equal(t, []string{"server_error", "rate_limited", "accepted", "rate_limited", "accepted"}, outcomes)
+	// Request 1 fails (--fail-first), 2, 4 and 6 are rate-limited (--rate-limit-every 2).
+	assert.Equal(t, []string{"server_error", "rate_limited", "accepted", "rate_limited", "accepted", "rate_limited", "accepted"}, outcomes)
 }
 
 func TestPagerDutyMockCommandUsage(t *testing.T) {

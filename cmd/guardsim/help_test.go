@@ -73,3 +73,25 @@ func TestInterrupt(t *testing.T) {
 	}
 	assert.Equal(t, 143, interrupted{syscall.SIGTERM}.exitCode())
 }
+
+// --help never presents PagerDuty's real URL as where alerts go by
+// default: on the commands that alert the mock unless asked, the
+// --pagerduty-url line names no default and says the mock is used.
+func TestHelpDoesNotSuggestTheRealPagerDutyURLByDefault(t *testing.T) {
+	for _, cmd := range []string{"run", "replay", "live", "compare"} {
+		t.Run(cmd, func(t *testing.T) {
+			code, stdout, stderr := cli(t, nil, cmd, "--help")
+			require.Equal(t, 0, code, stderr)
+			var line string
+			for _, l := range strings.Split(stdout, "\n") {
+				if strings.HasPrefix(strings.TrimSpace(l), "--pagerduty-url") {
+					line = l
+				}
+			}
+			require.NotEmpty(t, line, "%s has --pagerduty-url", cmd)
+			assert.NotContains(t, line, "https://events.pagerduty.com", "the real endpoint is not shown as the URL's value")
+			assert.NotContains(t, line, "(default", "no default value")
+			assert.Contains(t, line, "in-process mock")
+		})
+	}
+}
