@@ -3,6 +3,9 @@ package engine
 import (
 	"container/heap"
 	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -24,6 +27,29 @@ type libState struct {
 	reported   int
 	// reorder is the out-of-order buffer (nil: events must come in order).
 	reorder *reorderBuf
+}
+
+// ErrNoSeed is the error of bucketing under Policy.Seed 0. Zero is not a
+// seed: every rollout without one would split its contexts alike, unlike
+// LaunchDarkly, where each guarded rollout draws its own. The engine does
+// not draw one itself (its runs are reproducible from their inputs); a
+// service that starts real rollouts draws one with NewSeed and records it
+// (Outcome.Seed). Streams whose exposures carry their variation (replays
+// of LaunchDarkly's own assignment) need no seed.
+var ErrNoSeed = errors.New("the policy has no bucketing seed (Policy.Seed 0): set one, e.g. engine.NewSeed()")
+
+// NewSeed draws a random non-zero bucketing seed from crypto/rand, for a
+// service that starts a new guarded rollout (LaunchDarkly draws a fresh
+// seed per rollout). Simulations and backtests pass their own seeds.
+func NewSeed() int64 {
+	for {
+		var b [8]byte
+		_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+		// LaunchDarkly's seeds are non-negative ints in its JSON.
+		if s := int64(binary.BigEndian.Uint64(b[:]) >> 11); s != 0 {
+			return s
+		}
+	}
 }
 
 // emit hands the timeline rows added since the last call to the decision

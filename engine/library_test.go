@@ -258,3 +258,35 @@ func TestReorderTickWaitsForTheWindow(t *testing.T) {
 	err = r.Observe(ctx, &engine.Event{Time: at(59 * time.Minute), Kind: engine.KindExposure, Variation: engine.New, ContextKey: "b"})
 	require.True(t, errors.Is(err, engine.ErrOutOfOrder))
 }
+
+// A zero seed is refused when the engine (or the generator) must bucket:
+// it would give every such rollout the same split.
+func TestZeroSeedIsRejectedWhenBucketing(t *testing.T) {
+	ctx := context.Background()
+	p := basePolicy()
+	p.Seed = 0
+	r, err := engine.NewRollout(p, engine.Options{Start: t0})
+	require.NoError(t, err)
+	// Pre-assigned exposures (a replay of LaunchDarkly's own assignment) need no seed.
+	require.NoError(t, r.Observe(ctx, &engine.Event{Time: at(time.Minute), Kind: engine.KindExposure, Variation: engine.New, ContextKey: "a"}))
+	err = r.Observe(ctx, &engine.Event{Time: at(2 * time.Minute), Kind: engine.KindExposure, Variation: engine.Unassigned, ContextKey: "b"})
+	require.ErrorIs(t, err, engine.ErrNoSeed)
+	assert.ErrorContains(t, err, `context "b"`)
+	assert.Equal(t, 1, r.Outcome().NewContexts)
+
+	_, err = sim.Simulate(ctx, p, mcModel(1, 0, 0), engine.Options{}, nil)
+	require.ErrorIs(t, err, engine.ErrNoSeed)
+
+	seen := map[int64]bool{}
+	for range 100 {
+		s := engine.NewSeed()
+		require.NotZero(t, s)
+		require.GreaterOrEqual(t, s, int64(0))
+		require.Less(t, s, int64(1)<<53, "exact in LaunchDarkly's JSON numbers")
+		seen[s] = true
+	}
+	assert.Len(t, seen, 100, "drawn, not fixed")
+	p.Seed = engine.NewSeed()
+	_, err = sim.Simulate(ctx, p, mcModel(1, 0, 0), engine.Options{}, nil)
+	require.NoError(t, err)
+}

@@ -50,7 +50,7 @@ func simulateMany(t *testing.T, reps int, effect float64, effectStep int) map[en
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				res, err := sim.Simulate(context.Background(), mcPolicy(int64(i)), mcModel(uint64(i)+1000, effect, effectStep), engine.Options{}, nil)
+				res, err := sim.Simulate(context.Background(), mcPolicy(int64(i)+1), mcModel(uint64(i)+1000, effect, effectStep), engine.Options{}, nil)
 				if err != nil {
 					errs <- err
 					return

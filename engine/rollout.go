@@ -289,6 +289,9 @@ func (r *Rollout) expose(ev *Event) error {
 		c.WrongKind++
 		return nil
 	}
+	if ev.Variation == Unassigned && r.pol.Seed == 0 {
+		return fmt.Errorf("exposure of context %q carries no variation: %w", ev.ContextKey, ErrNoSeed)
+	}
 	i := r.lookup(ev)
 	st := &r.ctxs[i]
 	v := ev.Variation

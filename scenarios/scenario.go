@@ -341,6 +341,9 @@ func (s *Scenario) BucketSeed() int64 {
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
 	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
 	x ^= x >> 31
+	if x%1_000_000_000 == 0 {
+		return 1_000_000_000 // 0 is not a seed (engine.ErrNoSeed)
+	}
 	return int64(x % 1_000_000_000)
 }
 

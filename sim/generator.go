@@ -49,6 +49,9 @@ func NewGenerator(m Model, bucketSeed int64, alloc Allocator) (*Generator, error
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid simulation model: %w", err)
 	}
+	if bucketSeed == 0 {
+		return nil, engine.ErrNoSeed
+	}
 	g := &Generator{
 		m:      m,
 		alloc:  alloc,

@@ -3,8 +3,17 @@
 // first 15 hex digits divided in float32 by 0xFFFFFFFFFFFFFFF, and weights
 // in 0..100000 walked as a float32 running total, exactly as the Go server
 // SDK's evaluator does (go-server-sdk-evaluation evaluator_bucketing.go).
-// BucketContext picks the bucketable value from a (multi-kind) context by
-// kind and bucketBy attribute with the SDK's fallbacks to bucket 0.
+//
+// Rollout.Serve evaluates a rollout or experiment from LaunchDarkly flag
+// data for a (multi-kind) context: the variation and whether the context
+// is in the experiment. BucketContext and BucketRef pick the bucketable
+// value by kind and bucketBy with the SDK's fallbacks to bucket 0. They
+// never answer silently wrong: an invalid context (empty key, kind "kind"
+// or "multi", a kind twice) and a malformed bucketBy reference are errors;
+// old-style flag data (no contextKind) reads bucketBy as a literal
+// attribute name; attribute values are read as the SDK reads Go values
+// (value.go). ld_parity_test.go checks all of it side by side with the
+// SDK's own evaluator on random rollouts and contexts.
 package bucket
 
 import (
@@ -70,10 +79,13 @@ func (h Hasher) Value(value string) float32 {
 	return float32(h.Hash60(value)) / longScale
 }
 
-// IntValue is the bucket value of an integer attribute, written in base 10.
+// IntValue is the bucket value of an integer attribute, written in base
+// 10 after rounding to float64 as LaunchDarkly stores numbers (beyond 2^53
+// an int64 attribute hashes as its nearest float64). Values of 2^63 and
+// more after rounding are not integers to the SDK; BucketRef reports them.
 func (h Hasher) IntValue(v int64) float32 {
 	var b [20]byte
-	return h.Value(string(strconv.AppendInt(b[:0], v, 10)))
+	return h.Value(string(strconv.AppendInt(b[:0], int64(int(float64(v))), 10)))
 }
 
 // IntBucket is the bucket on the 0..100000 scale as the LaunchDarkly SDK
@@ -89,9 +101,9 @@ func (h Hasher) IntBucket(value string) int {
 // WeightedVariation is one entry of a rollout: a variation index and its
 // weight in thousandths of a percent (0..100000).
 type WeightedVariation struct {
-	Variation int
-	Weight    int
-	Untracked bool
+	Variation int  `json:"variation"`
+	Weight    int  `json:"weight"`
+	Untracked bool `json:"untracked,omitempty"`
 }
 
 // Pick returns the index into variations that a bucket value falls in,

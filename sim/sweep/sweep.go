@@ -214,7 +214,10 @@ func RepSeed(seed uint64, rep int) uint64 {
 
 // bucketSeed is the engine's bucketing seed for a replication.
 func bucketSeed(repSeed uint64) int64 {
-	return int64(splitmix(repSeed^0x8cb92ba72f3d8dd7) % 1_000_000_000)
+	if s := int64(splitmix(repSeed^0x8cb92ba72f3d8dd7) % 1_000_000_000); s != 0 {
+		return s
+	}
+	return 1_000_000_000 // 0 is not a seed (engine.ErrNoSeed)
 }
 
 // execute runs replications [lo, hi) of every cell on cfg.Workers
