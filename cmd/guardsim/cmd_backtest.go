@@ -148,6 +148,7 @@ func init() {
 			share := fs.Float64("regressions", 0.3, "share of rollouts that keep the scenario's regression (labelled regression; the others labelled good)")
 			seed := fs.Uint64("seed", 1, "seed of the rollouts' simulations and of which ones regress")
 			out := fs.String("out", "", "fleet directory to write (required; must not exist)")
+			quiet := fs.BoolP("quiet", "q", false, "print nothing on success")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("unexpected arguments %q", args)
@@ -183,6 +184,9 @@ func init() {
 				}
 				if err := st.Commit(); err != nil {
 					return err
+				}
+				if *quiet {
+					return nil
 				}
 				_, err = fmt.Fprintf(e.stdout, "wrote %d rollouts to %s\n", *n, *out)
 				return err

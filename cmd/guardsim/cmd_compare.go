@@ -31,7 +31,8 @@ func init() {
 			out := fs.String("out", "", "output directory (default out/compare-<scenario or rollout name>)")
 			seed := fs.Uint64("seed", 0, "override the scenario's seed")
 			tolerance := fs.Duration("tolerance", 0, "with --events: how far back in time a row may go within a file")
-			quiet := fs.BoolP("quiet", "q", false, "do not print the comparison table")
+			quiet := fs.BoolP("quiet", "q", false, "do not print the comparison table (nor progress)")
+			progressMode := addProgressFlag(fs)
 			imp := addImportFlags(fs)
 			alerts := addAlertFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error {
@@ -83,6 +84,20 @@ func init() {
 				if dir == "" {
 					dir = filepath.Join("out", "compare-"+s.Name)
 				}
+				// Progress in events: the stream's generation (total not yet
+				// known), then every policy's pass over it (a replay's total
+				// is known once the first policy has read the files).
+				bar, err := newProgress(e, *progressMode, *quiet, "compare", "events")
+				if err != nil {
+					return err
+				}
+				ok := false
+				defer func() {
+					if !ok {
+						bar.abort()
+					}
+				}()
+				perPolicy := -1
 
 				// The events every policy sees.
 				var evs []engine.Event
@@ -93,10 +108,12 @@ func init() {
 					start = m.Start
 					if _, err := sim.Simulate(ctx, pols[0], m, engine.Options{}, func(b []engine.Event) error {
 						evs = append(evs, b...)
+						bar.update(len(evs), -1)
 						return nil
 					}); err != nil {
 						return fmt.Errorf("scenario %s: %w", s.Name, err)
 					}
+					perPolicy = len(evs)
 					what = fmt.Sprintf("the synthetic stream of scenario %s (%s, seed %d), generated once and served under the allocation of the first policy, %s; the other policies judge the same events (after the first policy ends, its final allocation keeps being served)",
 						s.Name, s.Source, s.Seed, list[0].Label())
 				} else {
@@ -121,6 +138,20 @@ func init() {
 					}
 					target = al.target()
 					var res *engine.Result
+					// watch counts this policy's events into the display.
+					watch := func(src engine.Source) engine.Source {
+						if !bar.shows() {
+							return src
+						}
+						done := i * max(perPolicy, 0)
+						return &countingSource{Source: src, onRead: func(n int) {
+							total := -1
+							if perPolicy >= 0 {
+								total = len(pols) * perPolicy
+							}
+							bar.update(done+n, total)
+						}}
+					}
 					if replay {
 						rd, eo, err := openEvents(ctx, *events, p, *tolerance, imp, s.Events)
 						if err != nil {
@@ -128,14 +159,18 @@ func init() {
 							return err
 						}
 						eo.Notifier = al.notifier
-						res, err = engine.Run(ctx, rd, p, eo, time.Time{})
+						cs := watch(rd)
+						res, err = engine.Run(ctx, cs, p, eo, time.Time{})
+						if c, counted := cs.(*countingSource); counted && perPolicy < 0 && err == nil {
+							perPolicy = c.n // every policy reads the same files
+						}
 						_ = rd.Close()
 						if err != nil {
 							al.close()
 							return fmt.Errorf("policy %s: %w", list[i].Label(), err)
 						}
 					} else {
-						res, err = engine.Run(ctx, &engine.SliceSource{Events: evs}, p, engine.Options{Start: start, Notifier: al.notifier}, time.Time{})
+						res, err = engine.Run(ctx, watch(&engine.SliceSource{Events: evs}), p, engine.Options{Start: start, Notifier: al.notifier}, time.Time{})
 						if err != nil {
 							al.close()
 							return fmt.Errorf("policy %s: %w", list[i].Label(), err)
@@ -166,6 +201,11 @@ func init() {
 				if strings.Contains(target, "in-process") {
 					target = "each policy's alerts went to its own in-process PagerDuty mock (nobody was paged); pagerduty/POLICY.jsonl holds what each mock received"
 				}
+				if perPolicy >= 0 {
+					bar.update(len(pols)*perPolicy, len(pols)*perPolicy)
+				}
+				bar.finish()
+				ok = true
 				cmp := reports.Comparison{Events: what, Alerts: target, Runs: runs}
 				if err := reports.WriteComparison(st.Root(), cmp); err != nil {
 					return err

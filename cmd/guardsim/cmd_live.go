@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/engine/schedule"
 	"github.com/guardsim/guardsim/scenarios"
 	"github.com/guardsim/guardsim/sim"
 )
@@ -30,7 +33,8 @@ func init() {
 			follow := fs.Bool("follow", false, "keep reading the stream after the rollout ended (default: stop when it ends)")
 			resume := fs.String("resume", "", "continue the live run whose state directory is DIR after a crash or interrupt (other source flags are taken from DIR)")
 			mock := fs.Bool("mock", false, "send alerts to the in-process mock (the default without --alert-live or --pagerduty-url)")
-			quiet := fs.BoolP("quiet", "q", false, "do not print the summary")
+			quiet := fs.BoolP("quiet", "q", false, "print nothing but errors: no summary, no progress, no decision lines")
+			progressMode := addProgressFlag(fs)
 			imp := addImportFlags(fs)
 			alerts := addAlertFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error {
@@ -153,19 +157,48 @@ func init() {
 				if *resume != "" {
 					verb = fmt.Sprintf("live: resuming after check %d (%s)", st.Checks, st.Checkpoint.Format(time.RFC3339))
 				}
-				fmt.Fprintf(e.stderr, "%s: %s at %gx real time; alerts to %s; state in %s\n", verb, title, st.Speed, al.target(), dir)
+				// Progress in virtual hours: of the scenario's schedule (or
+				// horizon, if shorter); a replay's end is not known.
+				bar, err := newProgress(e, *progressMode, *quiet, "live "+name, "virtual hours")
+				if err != nil {
+					return err
+				}
+				var logw io.Writer = bar // decision lines, clear of the bar
+				if *quiet {
+					logw = io.Discard
+				}
+				fmt.Fprintf(logw, "%s: %s at %gx real time; alerts to %s; state in %s\n", verb, title, st.Speed, al.target(), dir)
 				var feedSrc engine.Source = &sim.Paced{Src: src, Speed: st.Speed}
 				if *resume != "" && !st.Checkpoint.IsZero() {
 					ff := &fastForward{src: src, until: st.Checkpoint.UnixNano()}
 					ff.paced = &sim.Paced{Src: remainder{ff}, Speed: st.Speed}
 					feedSrc = ff
 				}
-				rec, err := newLiveRecorder(feedSrc, r, e.stderr, dir, st)
+				if bar.shows() {
+					total := -1
+					if scen != nil {
+						total = int(math.Ceil(min(scen.Model().Horizon, schedule.Total(p.Steps)).Hours()))
+					}
+					start := eo.Start
+					feedSrc = &timedSource{Source: feedSrc, onRead: func(t int64) {
+						if start.IsZero() {
+							start = time.Unix(0, t)
+						}
+						done := int(time.Unix(0, t).Sub(start).Hours())
+						bar.update(done, max(total, done))
+					}}
+				}
+				rec, err := newLiveRecorder(feedSrc, r, logw, dir, st)
 				if err != nil {
 					return err
 				}
 				res, ferr := r.Feed(ctx, rec, time.Time{})
 				cerr := rec.close()
+				if ferr != nil || cerr != nil {
+					bar.abort()
+				} else {
+					bar.finish()
+				}
 				interrupted := ferr != nil && ctx.Err() != nil
 				if ferr != nil && !interrupted {
 					return errors.Join(ferr, cerr)

@@ -42,6 +42,7 @@ func setupPagerDutyMock(fs *pflag.FlagSet) func(context.Context, *env, []string)
 	fs.IntVar(&o.DropFirst, "drop-first", 0, "drop the connection of the first N event requests without answering")
 	fs.Float64Var(&o.DropRate, "drop-rate", 0, "drop the connection of event requests with this probability (0..1, seeded)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the fault and generated-key draws")
+	quiet := fs.BoolP("quiet", "q", false, "print only the mock's URL (no endpoint list, no statistics at the end)")
 	return func(ctx context.Context, e *env, args []string) error {
 		if len(args) > 0 {
 			return usageErrorf("unexpected arguments %q", args)
@@ -72,17 +73,23 @@ func setupPagerDutyMock(fs *pflag.FlagSet) func(context.Context, *env, []string)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "pagerduty mock listening on %s\n", m.URL())
-		fmt.Fprintf(e.stdout, "  POST %s%s (v2)  POST %s%s (v2 change events)  POST %s%s (v1)\n  GET  %s/events  %s/incidents  %s/changes  %s/stats\n",
-			m.URL(), pagerduty.PathV2, m.URL(), pagerduty.PathChange, m.URL(), pagerduty.PathV1, m.URL(), m.URL(), m.URL(), m.URL())
+		if *quiet {
+			fmt.Fprintln(e.stdout, m.URL())
+		} else {
+			fmt.Fprintf(e.stdout, "pagerduty mock listening on %s\n", m.URL())
+			fmt.Fprintf(e.stdout, "  POST %s%s (v2)  POST %s%s (v2 change events)  POST %s%s (v1)\n  GET  %s/events  %s/incidents  %s/changes  %s/stats\n",
+				m.URL(), pagerduty.PathV2, m.URL(), pagerduty.PathChange, m.URL(), pagerduty.PathV1, m.URL(), m.URL(), m.URL(), m.URL())
+		}
 		select {
 		case <-ctx.Done():
 		case <-m.Done():
 		}
 		closeErr := m.Close()
 		st := m.Stats()
-		fmt.Fprintf(e.stdout, "pagerduty mock stopped: %d requests: %d accepted, %d rejected, %d rate-limited, %d server errors, %d dropped, %d abandoned; %d incidents (%d open); %d change events\n",
-			st.Requests, st.Accepted, st.Rejected, st.RateLimited, st.ServerErrors, st.Dropped, st.Abandoned, st.Incidents, st.Open, st.Changes)
+		if !*quiet {
+			fmt.Fprintf(e.stdout, "pagerduty mock stopped: %d requests: %d accepted, %d rejected, %d rate-limited, %d server errors, %d dropped, %d abandoned; %d incidents (%d open); %d change events\n",
+				st.Requests, st.Accepted, st.Rejected, st.RateLimited, st.ServerErrors, st.Dropped, st.Abandoned, st.Incidents, st.Open, st.Changes)
+		}
 		if f != nil {
 			if err := f.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
 				closeErr = errors.Join(closeErr, fmt.Errorf("closing events file: %w", err))
@@ -105,6 +112,7 @@ func setupPagerDutyTest(fs *pflag.FlagSet) func(context.Context, *env, []string)
 	source := fs.String("source", pagerduty.DefaultSource, "payload.source of the triggers")
 	tags := fs.StringSlice("tags", nil, "tags sent in custom_details")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up on the whole test after this long")
+	quiet := fs.BoolP("quiet", "q", false, "print nothing when every event is delivered (failures are still reported)")
 	return func(ctx context.Context, e *env, args []string) error {
 		if len(args) > 0 {
 			return usageErrorf("unexpected arguments %q", args)
@@ -122,13 +130,26 @@ func setupPagerDutyTest(fs *pflag.FlagSet) func(context.Context, *env, []string)
 			return err
 		}
 		cfg.Source, cfg.Tags = *source, *tags
-		cfg.Logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		level := slog.LevelInfo
+		if *quiet {
+			level = slog.LevelWarn
+		}
+		cfg.Logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 		c, err := pagerduty.NewClient(cfg)
 		if err != nil {
 			return usageErrorf("%w", err)
 		}
 		ctx, cancel := context.WithTimeout(ctx, *timeout)
 		defer cancel()
+		if *quiet {
+			// The report only when something failed.
+			var buf strings.Builder
+			err := pagerDutyTest(ctx, &buf, c, *project, *environment, *flagKeys)
+			if err != nil {
+				fmt.Fprint(e.stdout, buf.String())
+			}
+			return err
+		}
 		return pagerDutyTest(ctx, e.stdout, c, *project, *environment, *flagKeys)
 	}
 }

@@ -25,6 +25,7 @@ func init() {
 			tolerance := fs.Duration("tolerance", 0, "with --events: how far back in time a row may go within a file before it is an error")
 			format := fs.String("format", "md", "output format: md or json")
 			out := fs.String("out", "", "write the plan to this file instead of standard output")
+			quiet := fs.BoolP("quiet", "q", false, "with --out: print nothing (default: the path written, on standard error)")
 			ov := addOverrides(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
@@ -90,7 +91,13 @@ func init() {
 					return plan.WriteMarkdown(w, pl)
 				}
 				if *out != "" {
-					return atomicfile.Write(*out, write)
+					if err := atomicfile.Write(*out, write); err != nil {
+						return err
+					}
+					if !*quiet {
+						fmt.Fprintf(e.stderr, "plan: %s\n", *out)
+					}
+					return nil
 				}
 				return write(e.stdout)
 			}

@@ -16,6 +16,7 @@ func init() {
 		summary: "list the built-in scenarios (--show NAME prints one's YAML)",
 		setup: func(fs *pflag.FlagSet) func(context.Context, *env, []string) error {
 			show := fs.String("show", "", "print the YAML of this built-in scenario")
+			quiet := fs.BoolP("quiet", "q", false, "print the names only, one per line")
 			return func(_ context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("unexpected arguments %q", args)
@@ -29,6 +30,10 @@ func init() {
 					return err
 				}
 				for _, n := range scenarios.Names() {
+					if *quiet {
+						fmt.Fprintln(e.stdout, n)
+						continue
+					}
 					s, err := scenarios.Load(n)
 					if err != nil {
 						return err

@@ -22,6 +22,7 @@ func init() {
 			csvIn := fs.String("csv", "", "input CSV: a header naming the arguments, one call per row")
 			out := fs.String("out", "", "write the output CSV here (default: standard output)")
 			check := fs.String("check", "", "check the test vectors in this directory or JSON file and report mismatches")
+			quiet := fs.BoolP("quiet", "q", false, "with --check: print only the mismatches (no tally)")
 			return func(_ context.Context, e *env, args []string) error {
 				switch {
 				case *list:
@@ -37,7 +38,7 @@ func init() {
 					if len(args) > 0 || *csvIn != "" {
 						return usageErrorf("--check takes no other arguments")
 					}
-					return checkVectors(e, *check)
+					return checkVectors(e, *check, *quiet)
 				}
 				if len(args) == 0 {
 					return usageErrorf("name a function (guardsim stats --list shows them)")
@@ -92,7 +93,7 @@ func init() {
 
 // checkVectors runs every vector under path (a directory of JSON files or
 // one file) and fails when any output disagrees.
-func checkVectors(e *env, path string) error {
+func checkVectors(e *env, path string, quiet bool) error {
 	var files []*kit.File
 	if st, err := os.Stat(path); err != nil {
 		return err
@@ -125,7 +126,9 @@ func checkVectors(e *env, path string) error {
 			}
 		}
 	}
-	fmt.Fprintf(e.stdout, "%d of %d vectors reproduce\n", total-bad, total)
+	if !quiet {
+		fmt.Fprintf(e.stdout, "%d of %d vectors reproduce\n", total-bad, total)
+	}
 	if bad > 0 {
 		return fmt.Errorf("%d vectors do not reproduce", bad)
 	}

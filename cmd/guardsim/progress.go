@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/pflag"
+
+	"github.com/guardsim/guardsim/engine"
 )
 
 // Progress display modes (--progress).
@@ -118,4 +121,44 @@ func (p *progressBar) abort() {
 	if p.bar != nil && !p.bar.IsFinished() {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// shows is whether the display prints anything (a bar or plain lines).
+func (p *progressBar) shows() bool { return p.bar != nil || p.plain }
+
+// Write writes a command's own log line so that it does not run into the
+// bar: the bar is cleared first and drawn again at the next update.
+func (p *progressBar) Write(b []byte) (int, error) {
+	if p.bar != nil {
+		_ = p.bar.Clear()
+	}
+	return p.w.Write(b)
+}
+
+// countingSource reports the number of events read so far.
+type countingSource struct {
+	engine.Source
+	n      int
+	onRead func(n int)
+}
+
+func (c *countingSource) Read(ctx context.Context, buf []engine.Event) (int, error) {
+	n, err := c.Source.Read(ctx, buf)
+	c.n += n
+	c.onRead(c.n)
+	return n, err
+}
+
+// timedSource reports the time (Unix nanoseconds) of the last event read.
+type timedSource struct {
+	engine.Source
+	onRead func(t int64)
+}
+
+func (s *timedSource) Read(ctx context.Context, buf []engine.Event) (int, error) {
+	n, err := s.Source.Read(ctx, buf)
+	if n > 0 {
+		s.onRead(buf[n-1].Time)
+	}
+	return n, err
 }
