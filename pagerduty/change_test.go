@@ -266,3 +266,24 @@ func TestOrderedOutboxKeepsSpoolOrderAcrossLanes(t *testing.T) {
 	}
 	assert.Equal(t, want, got)
 }
+
+// A resumed run re-decides its change events; the outbox recognises them
+// (same kind, dedup key and time) and sends each once.
+func TestChangeEventsSentOnceAcrossARestart(t *testing.T) {
+	rm := startMock(t, MockOptions{})
+	spool := filepath.Join(t.TempDir(), "outbox.jsonl")
+	seq := []engine.Alert{changeAlert("f", engine.ChangeStarted, 1, 1), changeAlert("f", engine.ChangeAdvanced, 2, 5)}
+	seq[1].Time = seq[1].Time.Add(24 * time.Hour)
+	for run := 0; run < 2; run++ {
+		c, _ := newTestClient(t, rm.URL(), nil)
+		o, err := OpenOutbox(spool, c, OutboxOptions{Ordered: true})
+		require.NoError(t, err)
+		for _, a := range seq {
+			assert.Equal(t, run == 1, o.Spooled(a))
+			require.NoError(t, o.Notify(context.Background(), a))
+		}
+		require.NoError(t, o.Close(context.Background()))
+	}
+	assert.Len(t, rm.Changes(), 2)
+	assert.Equal(t, 2, rm.Stats().Requests)
+}

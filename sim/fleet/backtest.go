@@ -63,7 +63,13 @@ type Options struct {
 // sends nothing, so a backtest can never page anyone.
 type recorder struct{ n int }
 
-func (r *recorder) Notify(context.Context, engine.Alert) error { r.n++; return nil }
+// Notify counts alert events (triggers and resolves), not change events.
+func (r *recorder) Notify(_ context.Context, a engine.Alert) error {
+	if !a.Kind.IsChange() {
+		r.n++
+	}
+	return nil
+}
 
 // ReplayEntry replays one rollout under every policy (policies[0] is
 // normally the recorded one). An error names the rollout's files.

@@ -300,3 +300,13 @@ func TestSummariseGain(t *testing.T) {
 	assert.Equal(t, 0, r.FalseRollbacks)
 	assert.Equal(t, 4, r.GainPairs)
 }
+
+// A backtest's alert count is of alert events (triggers and resolves):
+// change events of a rollout file with alerts.change_events are not alerts.
+func TestRecorderCountsAlertEventsOnly(t *testing.T) {
+	var r recorder
+	for _, k := range []engine.AlertKind{engine.ChangeStarted, engine.AlertRegression, engine.ChangeAdvanced, engine.AlertReverted, engine.ChangeRolledBack} {
+		require.NoError(t, r.Notify(context.Background(), engine.Alert{Kind: k}))
+	}
+	assert.Equal(t, 2, r.n)
+}
