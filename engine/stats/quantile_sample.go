@@ -37,6 +37,7 @@ type QuantileSample struct {
 	sorted int // vals[:sorted] is ascending
 	buf    []float64
 	rng    *rand.Rand
+	pcg    *rand.PCG // rng's source, kept for snapshots (snapshot.go)
 	seed   uint64
 }
 
@@ -58,7 +59,8 @@ func (q *QuantileSample) Add(x float64) {
 		return
 	}
 	if q.rng == nil {
-		q.rng = rand.New(rand.NewPCG(q.seed, 0x9e3779b97f4a7c15))
+		q.pcg = rand.NewPCG(q.seed, 0x9e3779b97f4a7c15)
+		q.rng = rand.New(q.pcg)
 	}
 	if j := q.rng.Int64N(q.seen); j < int64(q.cap) {
 		q.vals[j] = x
