@@ -168,6 +168,8 @@ type Metric struct {
 	// (zero-inflated metrics such as revenue); mean and sd describe the
 	// others.
 	ZeroShare float64 `yaml:"zero_share"`
+	// Baseline moves the untreated level over time (realism.go).
+	Baseline *Baseline `yaml:"baseline"`
 }
 
 // Regression is an injected absolute effect on the new variation.
@@ -180,6 +182,10 @@ type Regression struct {
 	// by TailScale (numeric and percentile metrics).
 	TailQuantile float64 `yaml:"tail_quantile"`
 	TailScale    float64 `yaml:"tail_scale"`
+	// Novelty and NoveltyHalfLife make the effect start at Novelty × Effect
+	// and tend to Effect with that half-life from its onset.
+	Novelty         *float64 `yaml:"novelty"`
+	NoveltyHalfLife Duration `yaml:"novelty_half_life"`
 }
 
 // SRMFault injects a sample ratio mismatch.
@@ -187,6 +193,9 @@ type SRMFault struct {
 	DropNew   float64  `yaml:"drop_new"`
 	Misassign float64  `yaml:"misassign"`
 	Start     Duration `yaml:"start"`
+	// DuplicateNew is the share of new-variation exposures logged a second
+	// time under a fresh context key.
+	DuplicateNew float64 `yaml:"duplicate_new"`
 }
 
 // Duration is a time.Duration written as Go durations ("90m", "36h") or
@@ -308,6 +317,9 @@ func (s *Scenario) Validate() error {
 		errs = append(errs, err)
 	} else if err := p.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("rollout: %w", err))
+	}
+	if err := s.validateRealism(); err != nil {
+		errs = append(errs, err)
 	}
 	if len(s.Metrics) > 0 {
 		m := s.Model()
@@ -501,7 +513,7 @@ func (s *Scenario) Model() sim.Model {
 			PeakHour:       s.Traffic.PeakHour,
 			Population:     s.Traffic.Population,
 		},
-		Fault: sim.SRMFault{DropNew: s.SRMFault.DropNew, Misassign: s.SRMFault.Misassign, Start: time.Duration(s.SRMFault.Start)},
+		Fault: sim.SRMFault{DropNew: s.SRMFault.DropNew, Misassign: s.SRMFault.Misassign, Start: time.Duration(s.SRMFault.Start), DuplicateNew: s.SRMFault.DuplicateNew},
 	}
 	var keys []string
 	if p, err := s.Policy(); err == nil {
@@ -533,6 +545,7 @@ func (s *Scenario) Model() sim.Model {
 			mm.EffectStep = mt.Regression.StartStep
 			mm.TailQuantile, mm.TailScale = mt.Regression.TailQuantile, mt.Regression.TailScale
 		}
+		realismModel(mt, &mm)
 		if mm.Ratio {
 			mm.NumeratorIndex, mm.DenominatorIndex = keyIndex(keys, mt.Numerator), keyIndex(keys, mt.Denominator)
 		}

@@ -37,6 +37,7 @@ type Generator struct {
 	buckets []float32 // bucket values of the contexts; NaN until computed
 	lognorm []lognormal
 	cur     engine.Allocation
+	real    realism
 }
 
 // lognormal holds a log-normal metric's parameters, derived once.
@@ -133,7 +134,9 @@ func (g *Generator) Read(ctx context.Context, buf []engine.Event) (int, error) {
 			if err := ctx.Err(); err != nil {
 				return 0, err
 			}
+			prev := g.cur.Until
 			g.cur = g.alloc.Allocation(ctx, t)
+			g.noteAllocation(prev)
 		}
 		if fromHeap {
 			buf[n] = g.pending.pop().ev
@@ -257,6 +260,9 @@ func (g *Generator) arrive(t int64, ev *engine.Event) bool {
 	if g.m.OmitVariation {
 		logged = engine.Unassigned
 	}
+	if f.DuplicateNew > 0 && served == engine.New && t-g.start >= int64(f.Start) {
+		g.duplicate(t, logged)
+	}
 	*ev = engine.Event{Time: t, Kind: engine.KindExposure, Variation: logged, ContextID: uint32(i + 1), ContextKind: g.kind, ContextKey: key}
 	return true
 }
@@ -276,6 +282,13 @@ func (g *Generator) schedule(t int64, i int, key string, mi int, served engine.V
 	effect := 0.0
 	if served == engine.New && g.effectOn(mm, t) {
 		effect = mm.Effect
+		if mm.Novelty != nil {
+			effect *= g.noveltyAt(mm, t)
+		}
+	}
+	base := 1.0
+	if mm.Baseline != nil {
+		base = g.baselineAt(mm, t)
 	}
 	push := func(at int64, v float64) {
 		if at >= g.end {
@@ -285,13 +298,13 @@ func (g *Generator) schedule(t int64, i int, key string, mi int, served engine.V
 		g.pending.push(pending{seq: g.seq, ev: engine.Event{Time: at, Kind: engine.KindMetric, Metric: int32(mi), Value: v, ContextID: uint32(i + 1), ContextKind: g.kind, ContextKey: key}})
 	}
 	if mm.Binary {
-		if g.rng.Float64() < mm.Rate+effect {
+		if g.rng.Float64() < mm.Rate*base+effect {
 			push(t+1+int64(g.rng.ExpFloat64()*float64(mm.Delay)), 1)
 		}
 		return
 	}
 	if mm.Ratio {
-		g.scheduleRatio(t, key, mm, effect)
+		g.scheduleRatio(t, key, mm, mm.Rate*base, effect)
 		return
 	}
 	tail, thr := 1.0, 0.0
@@ -316,7 +329,11 @@ func (g *Generator) schedule(t int64, i int, key string, mi int, served engine.V
 		if tail != 1 && v > thr {
 			v *= tail
 		}
-		push(t+1+int64(g.rng.Float64()*2*float64(mm.Delay)), v+icpt+effect)
+		v += icpt
+		if base != 1 {
+			v *= base
+		}
+		push(t+1+int64(g.rng.Float64()*2*float64(mm.Delay)), v+effect)
 	}
 }
 

@@ -13,9 +13,9 @@ func (g *Generator) tailOn(mm *MetricModel, t int64) bool {
 
 // scheduleRatio emits a ratio metric's component events for one exposure:
 // EventsPerExposure denominator events (requests), each followed with
-// probability Rate + effect by a numerator event (an error) at the same
+// probability rate + effect (rate: Rate times the baseline) by a numerator event (an error) at the same
 // time, spread uniformly over [0, 2·Delay] after the exposure.
-func (g *Generator) scheduleRatio(t int64, key string, mm *MetricModel, effect float64) {
+func (g *Generator) scheduleRatio(t int64, key string, mm *MetricModel, rate, effect float64) {
 	for k := 0; k < mm.EventsPerExposure; k++ {
 		at := t + 1 + int64(g.rng.Float64()*2*float64(mm.Delay))
 		if at >= g.end {
@@ -23,7 +23,7 @@ func (g *Generator) scheduleRatio(t int64, key string, mm *MetricModel, effect f
 		}
 		g.seq++
 		g.pending.push(pending{seq: g.seq, ev: engine.Event{Time: at, Kind: engine.KindMetric, Metric: mm.DenominatorIndex, Value: 1, ContextKind: g.kind, ContextKey: key}})
-		if g.rng.Float64() < mm.Rate+effect {
+		if g.rng.Float64() < rate+effect {
 			g.seq++
 			g.pending.push(pending{seq: g.seq, ev: engine.Event{Time: at, Kind: engine.KindMetric, Metric: mm.NumeratorIndex, Value: 1, ContextKind: g.kind, ContextKey: key}})
 		}

@@ -92,6 +92,11 @@ type MetricModel struct {
 	// Effect.
 	TailQuantile float64
 	TailScale    float64
+	// Baseline, when set, moves the metric's untreated level over time
+	// (daily cycle, trend); Novelty makes the effect change with the time
+	// since its onset (realism.go).
+	Baseline *Baseline `json:",omitempty"`
+	Novelty  *Novelty  `json:",omitempty"`
 
 	// Ratio metrics emit no events of their own key: per exposure,
 	// EventsPerExposure denominator events of value 1 (key index
@@ -123,6 +128,10 @@ type SRMFault struct {
 	Misassign float64
 	// Start is when the fault begins (from the rollout's start).
 	Start time.Duration
+	// DuplicateNew is the share of logged new-variation exposures logged
+	// a second time under a fresh context key, without metric events
+	// (realism.go).
+	DuplicateNew float64 `json:",omitempty"`
 }
 
 // The times int64 nanoseconds since the Unix epoch can represent.
@@ -174,10 +183,12 @@ func (m *Model) Validate() error {
 		check(mm.Delay >= 0, "%s.delay %v must not be negative", p, mm.Delay)
 		check(mm.EffectStep >= 0, "%s.regression.start_step %d must not be negative", p, mm.EffectStep)
 		check(mm.EffectStart >= 0, "%s.regression.start %v must not be negative", p, mm.EffectStart)
+		mm.validateRealism(p, m.Horizon, check)
 	}
 	f := m.Fault
 	check(f.DropNew >= 0 && f.DropNew <= 1, "srm_fault.drop_new %g must be in [0, 1]", f.DropNew)
 	check(f.Misassign >= 0 && f.Misassign <= 1, "srm_fault.misassign %g must be in [0, 1]", f.Misassign)
 	check(f.Start >= 0, "srm_fault.start %v must not be negative", f.Start)
+	check(f.DuplicateNew >= 0 && f.DuplicateNew <= 1, "srm_fault.duplicate_new %g must be in [0, 1]", f.DuplicateNew)
 	return errors.Join(errs...)
 }

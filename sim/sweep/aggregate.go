@@ -102,6 +102,7 @@ type aggMetric struct {
 	effectStart int64
 	higher      bool
 	noAuto      bool
+	sum         bool // a numeric metric of sum aggregation
 	minContexts float64
 	// delay is the mean exponential delay (ns) of a binary metric's event.
 	delay float64
@@ -137,6 +138,9 @@ type aggPlan struct {
 	// cumGrid[k] caches cum(k·ci) for the evaluations on the check grid
 	// (most of them); nil computes every value.
 	cumGrid []float64
+	// real holds the moving baselines, novelty effects and duplicate
+	// exposures (aggregate_realism.go); nil when the model has none.
+	real *aggRealism
 }
 
 // newAggPlan derives the aggregate plan of a (defaulted, validated) policy
@@ -214,6 +218,7 @@ func newAggPlan(p engine.Policy, m sim.Model) (*aggPlan, error) {
 			}
 			am.law = newMetricLaw(mm, e, sum)
 			am.mu, am.sigma2 = am.law.mu, am.law.sigma2
+			am.sum = sum
 			if sum {
 				am.effect = float64(e) * mm.Effect // the effect is added to every event
 			}
@@ -235,6 +240,7 @@ func newAggPlan(p engine.Policy, m sim.Model) (*aggPlan, error) {
 	if pl.ci <= 0 || len(pl.steps) == 0 {
 		return nil, errors.New("invalid policy: no steps or check interval")
 	}
+	pl.initRealism(m)
 	if n := pl.horizon/pl.ci + 1; n <= 1<<16 {
 		pl.cumGrid = make([]float64, n)
 		for k := range pl.cumGrid {
@@ -276,6 +282,12 @@ type aggSim struct {
 	// arrived yet (delayed metrics).
 	late [][][2]int
 	srm  *stats.SequentialSRM
+	// Realism state (aggregate_realism.go): per metric the segment's mean
+	// baseline factor and novelty multiple, per step its start and the
+	// duplicate new-arm contexts.
+	cbar, gbar []float64
+	stepStart  []int64
+	dupNew     []float64
 }
 
 func newAggSim() *aggSim {
@@ -311,6 +323,7 @@ func (s *aggSim) reset(pl *aggPlan, seed uint64) {
 	// SequentialSRM has no reset; a fresh one per rollout is three small
 	// allocations, outside the per-interval loop.
 	s.srm = stats.NewSequentialSRM(pl.srmK)
+	s.resetRealism(pl)
 }
 
 // rollState is the state machine of one simulated rollout.
@@ -395,6 +408,9 @@ func (s *aggSim) run(pl *aggPlan, seed uint64) outcome {
 			if step == pl.onsetStep {
 				onset = te
 			}
+			if pl.real != nil {
+				s.stepStart[step] = te
+			}
 			stepEnd = te + pl.steps[step].dur
 			extended = false
 			st.stepNew = 0
@@ -455,6 +471,8 @@ func (s *aggSim) short(pl *aggPlan, st *rollState, step int) bool {
 		n := b.N
 		if pl.metrics[m].binary {
 			n = math.Round(b.Mean() * b.N)
+		} else if pl.metrics[m].sum && pl.real != nil {
+			n -= s.dupNew[step] // duplicates have no data
 		}
 		if n < mc {
 			return true
@@ -483,6 +501,9 @@ func (s *aggSim) traffic(pl *aggPlan, st *rollState, step int, a, b int64, cumA 
 // delayed conversions of earlier contexts that arrive in it.
 func (s *aggSim) segment(pl *aggPlan, st *rollState, step int, a, b int64, lam float64) {
 	s.release(pl, step, float64(b-a))
+	if pl.real != nil {
+		s.realSegment(pl, a, b)
+	}
 	sp := &pl.steps[step]
 	L := float64(b - a)
 	drop, mis := 0.0, 0.0
@@ -496,6 +517,9 @@ func (s *aggSim) segment(pl *aggPlan, st *rollState, step int, a, b int64, lam f
 		s.group(pl, st, step, a, L, poisson(s.rng, lam*sp.wCtl*mis), 1, false)
 	}
 	s.group(pl, st, step, a, L, poisson(s.rng, lam*sp.wNew*(1-drop)), 1, true)
+	if pl.real != nil && pl.real.dup > 0 && a >= pl.faultStart {
+		s.duplicates(pl, st, step, lam*sp.wNew*(1-drop))
+	}
 }
 
 // release adds the delayed conversions whose events arrive within the next
@@ -553,9 +577,18 @@ func (s *aggSim) group(pl *aggPlan, st *rollState, step int, a int64, L float64,
 				eff = mt.effect
 			}
 		}
+		rate, cb := mt.rate, 1.0
+		if pl.real != nil {
+			if cb = s.cbar[m]; cb != 1 {
+				rate *= cb
+			}
+			if eff != 0 {
+				eff *= s.gbar[m]
+			}
+		}
 		var mo stats.Moments
 		if mt.binary {
-			c := binomial(r, n, mt.rate+eff)
+			c := binomial(r, n, min(max(rate+eff, 0), 1))
 			if d := mt.delay; d > 0 && c > 0 {
 				// A context exposed uniformly in the segment has its event
 				// by the segment's end with probability 1 − d/L·(1 − e^(−L/d)).
@@ -564,6 +597,8 @@ func (s *aggSim) group(pl *aggPlan, st *rollState, step int, a int64, L float64,
 				c -= late
 			}
 			mo = stats.BinaryMoments(float64(c), nf)
+		} else if cb != 1 {
+			mo = scaled(mt.law.draw(r, n, eff/cb), cb)
 		} else {
 			mo = mt.law.draw(r, n, eff)
 		}
