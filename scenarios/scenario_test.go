@@ -44,6 +44,8 @@ func TestBuiltinOutcomes(t *testing.T) {
 		{"conversion-regression", engine.StatusRolledBack, engine.ReasonRegression, "checkout_conversion"},
 		{"srm-fault", engine.StatusRolledBack, engine.ReasonSRM, ""},
 		{"low-traffic", engine.StatusRolledBack, engine.ReasonInsufficientSample, ""},
+		{"heavy-tail-latency", engine.StatusCompleted, "", ""},
+		{"diurnal-baseline", engine.StatusCompleted, "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
