@@ -116,7 +116,7 @@ func realismConfig(metric engine.Metric, mm sim.MetricModel, fixedControl bool) 
 
 // TestRealismFidelitiesAgree: for each realism feature, the aggregate and
 // event-level fidelities give the same detection rates (within 3 combined
-// SE; 600 event-level and 2400 aggregate rollouts per cell) and median
+// SE; 1000 event-level and 4000 aggregate rollouts per cell) and median
 // times to detection (within 10% where both detect ≥ 100 times), at effect
 // 0 and one effect size; duplicate exposures give the same SRM rollback
 // shares. The first baseline cell runs the pooled rule against a fixed 50%
@@ -126,7 +126,7 @@ func TestRealismFidelitiesAgree(t *testing.T) {
 	if testing.Short() {
 		t.Skip("Monte Carlo: 1000 event-level rollouts per cell")
 	}
-	const evReps, agReps = 600, 2400
+	const evReps, agReps = 1000, 4000
 	num := engine.Metric{Key: "y", Kind: engine.Numeric, Direction: engine.LowerIsBetter}
 	bin := engine.Metric{Key: "y", Kind: engine.Binary, Direction: engine.HigherIsBetter}
 	daily := &sim.Baseline{DailyAmplitude: 0.2, PeakHour: 20, TrendPerDay: 0.05}
