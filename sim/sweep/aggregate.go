@@ -42,7 +42,11 @@ import (
 //     then rollback or hold; the sequential SRM test on the analysed counts
 //     with a per-step prior; rollback on SRM unless disabled.
 //   - SRM faults: lost new-variation exposures thin the new arm;
-//     mis-assigned control contexts join the new arm with control values.
+//     mis-assigned control contexts join the new arm with control values;
+//     duplicate exposures add new-arm contexts without metric events.
+//   - Moving baselines and novelty effects: each interval's values are
+//     scaled by the traffic-weighted mean baseline factor and its effect by
+//     the mean novelty multiple (aggregate_realism.go).
 //
 // Approximations (documented; agreement with the event-level engine is
 // checked per metric shape by TestFidelityGrid, and on a user's own
