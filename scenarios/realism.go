@@ -29,6 +29,14 @@ func (s *Scenario) validateRealism() error {
 		if (r.Novelty != nil) != (r.NoveltyHalfLife != 0) {
 			errs = append(errs, fmt.Errorf("metrics[%d] (%s).regression: novelty and novelty_half_life go together (the effect starts at novelty × effect and tends to effect with that half-life)", i, m.Key))
 		}
+		switch r.NoveltyClock {
+		case "", "onset", "context":
+			if r.NoveltyClock != "" && r.Novelty == nil {
+				errs = append(errs, fmt.Errorf("metrics[%d] (%s).regression.novelty_clock needs novelty and novelty_half_life", i, m.Key))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("metrics[%d] (%s).regression.novelty_clock %q must be onset or context", i, m.Key, r.NoveltyClock))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -39,6 +47,6 @@ func realismModel(mt Metric, mm *sim.MetricModel) {
 		mm.Baseline = &sim.Baseline{DailyAmplitude: b.DailyAmplitude, PeakHour: b.PeakHour, TrendPerDay: b.TrendPerDay}
 	}
 	if r := mt.Regression; r != nil && r.Novelty != nil {
-		mm.Novelty = &sim.Novelty{Factor: *r.Novelty, HalfLife: time.Duration(r.NoveltyHalfLife)}
+		mm.Novelty = &sim.Novelty{Factor: *r.Novelty, HalfLife: time.Duration(r.NoveltyHalfLife), PerContext: r.NoveltyClock == "context"}
 	}
 }

@@ -186,6 +186,9 @@ type Regression struct {
 	// and tend to Effect with that half-life from its onset.
 	Novelty         *float64 `yaml:"novelty"`
 	NoveltyHalfLife Duration `yaml:"novelty_half_life"`
+	// NoveltyClock is onset (default: the effect's age is the time since
+	// its onset) or context (since the context's first exposure to it).
+	NoveltyClock string `yaml:"novelty_clock"`
 }
 
 // SRMFault injects a sample ratio mismatch.

@@ -283,7 +283,7 @@ func (g *Generator) schedule(t int64, i int, key string, mi int, served engine.V
 	if served == engine.New && g.effectOn(mm, t) {
 		effect = mm.Effect
 		if mm.Novelty != nil {
-			effect *= g.noveltyAt(mm, t)
+			effect *= g.noveltyAt(mm, mi, i, t)
 		}
 	}
 	base := 1.0

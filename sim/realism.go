@@ -29,17 +29,22 @@ type Baseline struct {
 	TrendPerDay    float64 `json:",omitempty"`
 }
 
-// Novelty makes an effect change with the time since its onset (the
-// effect's start time, or the start of its step): at age a the effect is
+// Novelty makes an effect change with its age a: at age a the effect is
 //
 //	Effect · (1 + (Factor − 1)·2^(−a/HalfLife))
 //
 // so it starts at Factor·Effect and tends to Effect. Factor > 1 is a
 // novelty effect that wears off; Factor < 1 (0: none at first) an effect
-// that grows as users learn, or as caches and queues fill.
+// that grows as users learn, or as caches and queues fill. The age is the
+// time since the effect's onset (its start time, or the start of its step)
+// — how long the change has been live — or, with PerContext, the time
+// since the context's own first exposure to the new variation with the
+// effect on (users get used to what they have seen; with every arrival a
+// new context, that age is always zero).
 type Novelty struct {
-	Factor   float64
-	HalfLife time.Duration
+	Factor     float64
+	HalfLife   time.Duration
+	PerContext bool `json:",omitempty"`
 }
 
 // multiplier is the novelty multiple of the effect at age (ns) after onset.
@@ -106,6 +111,9 @@ type realism struct {
 	// generator has seen the allocation change (for step-based onsets).
 	stepStart []int64
 	dups      int
+	// first[mi][i] is when context i was first served the new variation
+	// with metric mi's effect on (per-context novelty; MinInt64: not yet).
+	first [][]int64
 }
 
 // noteAllocation records the start of the steps the rollout entered: the
@@ -129,9 +137,12 @@ func (g *Generator) baselineAt(mm *MetricModel, t int64) float64 {
 	return mm.Baseline.factor(mod24(float64(t)/3.6e12), float64(t-g.start)/8.64e13)
 }
 
-// noveltyAt is the novelty multiple of metric mm's effect at time t (the
-// effect is on).
-func (g *Generator) noveltyAt(mm *MetricModel, t int64) float64 {
+// noveltyAt is the novelty multiple of metric mi's effect on context i at
+// time t (the effect is on and the context served the new variation).
+func (g *Generator) noveltyAt(mm *MetricModel, mi, i int, t int64) float64 {
+	if mm.Novelty.PerContext {
+		return mm.Novelty.multiplier(t - g.firstNew(mi, i, t))
+	}
 	onset := g.start + int64(mm.EffectStart)
 	if mm.EffectStep > 0 {
 		onset = g.start
@@ -140,6 +151,23 @@ func (g *Generator) noveltyAt(mm *MetricModel, t int64) float64 {
 		}
 	}
 	return mm.Novelty.multiplier(t - onset)
+}
+
+// firstNew is when context i was first served the new variation with
+// metric mi's effect on, recording t if this is the first time.
+func (g *Generator) firstNew(mi, i int, t int64) int64 {
+	if g.real.first == nil {
+		g.real.first = make([][]int64, len(g.m.Metrics))
+	}
+	f := g.real.first[mi]
+	for len(f) <= i {
+		f = append(f, math.MinInt64)
+	}
+	g.real.first[mi] = f
+	if f[i] == math.MinInt64 {
+		f[i] = t
+	}
+	return f[i]
 }
 
 // duplicate logs a second exposure of the new variation at t+1 under a

@@ -285,3 +285,64 @@ func TestRealismValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestNoveltyPerContextClock: with PerContext the age is the time since
+// the context's own first exposure to the new variation, so a context
+// first served late still starts at novelty × effect; measured per
+// exposure over returning contexts.
+func TestNoveltyPerContextClock(t *testing.T) {
+	const eff, nu, hl = 4.0, 3.0, 2.0 // half-life in hours
+	m := sim.Model{
+		Seed: 8, Start: t0, Horizon: 12 * time.Hour,
+		Traffic: sim.Traffic{RatePerHour: 6000, Population: 20000},
+		Metrics: []sim.MetricModel{{Key: "v", Distribution: sim.Normal, Mean: 100, SD: 10, EventsPerExposure: 1,
+			Effect: eff, Novelty: &sim.Novelty{Factor: nu, HalfLife: hl * time.Hour, PerContext: true}}},
+	}
+	evs := drain(t, m, fixedAlloc{w: [3]int{50000, 0, 50000}})
+	first := map[string]int64{}
+	exposedAt := map[string]int64{}
+	// Per bucket of age (hours, 0 to 11) and of the onset clock (hour of
+	// the exposure): Σ(value − mean) and Σ expected effect, and n.
+	var got, want, n [12]float64
+	var lateGot, lateN, lateWant, lateOnsetWant float64
+	for _, e := range evs {
+		if e.Kind == engine.KindExposure {
+			if e.Variation == engine.New {
+				if _, ok := first[e.ContextKey]; !ok {
+					first[e.ContextKey] = e.Time
+				}
+				exposedAt[e.ContextKey] = e.Time
+			} else {
+				delete(exposedAt, e.ContextKey)
+			}
+			continue
+		}
+		at, ok := exposedAt[e.ContextKey]
+		if !ok {
+			continue
+		}
+		age := float64(at-first[e.ContextKey]) / 3.6e12
+		k := int(age)
+		got[k] += e.Value - 100
+		want[k] += eff * (1 + (nu-1)*math.Exp2(-age/hl))
+		n[k]++
+		if at-t0.UnixNano() >= int64(8*time.Hour) && age < 0.25 {
+			// Contexts first served after 8h, in their first quarter hour.
+			lateGot += e.Value - 100
+			lateN++
+			lateWant += eff * (1 + (nu-1)*math.Exp2(-age/hl))
+			lateOnsetWant += eff * (1 + (nu-1)*math.Exp2(-float64(at-t0.UnixNano())/3.6e12/hl))
+		}
+	}
+	for k := range 12 {
+		if n[k] < 500 {
+			continue
+		}
+		assert.InDelta(t, want[k]/n[k], got[k]/n[k], 4.5*10/math.Sqrt(n[k]), "age %dh (%0.f exposures)", k, n[k])
+	}
+	require.Greater(t, lateN, 500.0)
+	// These exposures get about 11.7; an onset clock would give them 4.4.
+	assert.InDelta(t, lateWant/lateN, lateGot/lateN, 4.5*10/math.Sqrt(lateN))
+	assert.Greater(t, lateWant/lateN, 11.0)
+	assert.Less(t, lateOnsetWant/lateN, 5.0)
+}

@@ -46,6 +46,10 @@ type realMetric struct {
 	novelty  bool
 	nu       float64 // novelty factor
 	lambda   float64 // decay rate per hour: ln 2 / half-life
+	// perContext: the novelty clock is the context's own, which reads zero
+	// at the exposure of a new context (the aggregate fidelity's contexts
+	// are all new): the effect is nu times the effect throughout.
+	perContext bool
 }
 
 // omega is the daily cycle's angular frequency per hour.
@@ -70,6 +74,7 @@ func (pl *aggPlan) initRealism(m sim.Model) {
 			rm.novelty = true
 			rm.nu = n.Factor
 			rm.lambda = math.Ln2 / n.HalfLife.Hours()
+			rm.perContext = n.PerContext
 			any = true
 		}
 	}
@@ -136,7 +141,9 @@ func (s *aggSim) realSegment(pl *aggPlan, a, b int64) {
 				s.cbar[m] = (pl.baselinePrim(rm, hb) - pl.baselinePrim(rm, ha)) / wd
 			}
 		}
-		if rm.novelty {
+		if rm.perContext {
+			s.gbar[m] = rm.nu // every context is new: age 0 at its exposure
+		} else if rm.novelty {
 			h0 := float64(s.onsetOf(pl, m)) / 3.6e12
 			if ha < h0 {
 				continue // the effect is not on yet (group applies none)
