@@ -72,3 +72,15 @@ func TestDiurnalBaselinePooledRollsBack(t *testing.T) {
 	assert.Equal(t, engine.StatusRolledBack, res.Outcome.Status)
 	assert.Equal(t, engine.ReasonRegression, res.Outcome.Reason)
 }
+
+func TestNoveltyClock(t *testing.T) {
+	y := realismYAML[:len(realismYAML)-len("}\n")] + ", novelty_clock: context}\n"
+	s, err := Parse([]byte(y), "r.yaml")
+	require.NoError(t, err)
+	assert.True(t, s.Model().Metrics[0].Novelty.PerContext)
+	_, err = Parse([]byte(realismYAML[:len(realismYAML)-len("}\n")]+", novelty_clock: user}\n"), "r.yaml")
+	assert.ErrorContains(t, err, `metrics[0] (latency_ms).regression.novelty_clock "user" must be onset or context`)
+	s, err = Parse([]byte(realismYAML), "r.yaml")
+	require.NoError(t, err)
+	assert.False(t, s.Model().Metrics[0].Novelty.PerContext, "onset by default")
+}

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -68,5 +69,31 @@ func TestRealismSegmentMeans(t *testing.T) {
 		wantG := simpson(func(h float64) float64 { return w(h) * g(h) }) / wt
 		assert.InDelta(t, wantC, s.cbar[0], 1e-9, "trial %d: baseline mean", trial)
 		assert.InDelta(t, wantG, s.gbar[0], 1e-9*max(1, nov.Factor), "trial %d: novelty mean", trial)
+	}
+}
+
+// TestPerContextNoveltyOfNewContexts: when every arrival is a new context,
+// a per-context novelty clock reads zero at every exposure, so the effect
+// is novelty × effect throughout: a sweep gives exactly the results of a
+// plain effect that size, in both fidelities.
+func TestPerContextNoveltyOfNewContexts(t *testing.T) {
+	for _, fid := range []Fidelity{Aggregate, EventLevel} {
+		metric := engine.Metric{Key: "y", Kind: engine.Binary, Direction: engine.HigherIsBetter}
+		nov := realismConfig(metric, sim.MetricModel{Binary: true, Rate: 0.1, Novelty: &sim.Novelty{Factor: 3, HalfLife: time.Hour, PerContext: true}}, false)
+		plain := realismConfig(metric, sim.MetricModel{Binary: true, Rate: 0.1}, false)
+		for _, c := range []*Config{&nov, &plain} {
+			c.Fidelity, c.Seed, c.Reps = fid, 4, 60
+		}
+		nov.Grid, plain.Grid = "effect=0,-0.004", "effect=0,-0.012"
+		rn, err := Run(context.Background(), nov)
+		require.NoError(t, err)
+		rp, err := Run(context.Background(), plain)
+		require.NoError(t, err)
+		for i := range rn.Cells {
+			a, b := rn.Cells[i], rp.Cells[i]
+			a.Params, b.Params, a.Effect, b.Effect, a.Policy, b.Policy = nil, nil, 0, 0, "", ""
+			assert.Equal(t, b, a, "%s cell %d", fid, i)
+		}
+		assert.Greater(t, rp.Cells[1].Detections, rp.Cells[0].Detections, "%s: the effect is informative", fid)
 	}
 }
