@@ -26,6 +26,7 @@ type Allocation struct {
 // variation to everyone (outside the analysis), a completed one serves the
 // new variation to everyone, a halted one keeps its step's allocation.
 func (r *Rollout) Allocation(ctx context.Context, t int64) Allocation {
+	t = r.allocationTime(ctx, t)
 	if !r.startSet {
 		r.begin(t)
 	}

@@ -255,6 +255,21 @@ func (r *Rollout) Flush(ctx context.Context) error {
 	return r.release(ctx, math.MaxInt64)
 }
 
+// allocationTime is the time up to which Allocation may run checks: t,
+// or with an out-of-order window no later than the window's watermark
+// (events up to it are fed first), since earlier events may still come.
+func (r *Rollout) allocationTime(ctx context.Context, t int64) int64 {
+	rb := r.lib.reorder
+	if rb == nil || rb.maxSeen == math.MinInt64 {
+		return t
+	}
+	_ = r.release(ctx, rb.maxSeen-rb.window) // held events were validated on arrival
+	if r.startSet {
+		return min(t, max(r.last, rb.maxSeen-rb.window))
+	}
+	return t
+}
+
 // Pending is the number of events held in the out-of-order window.
 func (r *Rollout) Pending() int {
 	if r.lib.reorder == nil {

@@ -250,6 +250,9 @@ func TestReorderTickWaitsForTheWindow(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, cs)
 	require.NoError(t, r.Observe(ctx, &engine.Event{Time: at(56 * time.Minute), Kind: engine.KindExposure, Variation: engine.New, ContextKey: "a"}))
+	// Allocation waits for the window too.
+	assert.Equal(t, 1, r.Allocation(ctx, at(65*time.Minute)).Step)
+	assert.Equal(t, 1, r.TimelineLen(), "no check yet")
 	cs, err = r.Tick(ctx, t0.Add(70*time.Minute))
 	require.NoError(t, err)
 	require.Len(t, cs, 1)

@@ -23,7 +23,8 @@ type Options struct {
 	OnDecision func(Check)
 	// Reorder is the out-of-order tolerance: events may arrive up to this
 	// much later than an event with a later time and are still analysed in
-	// time order; zero requires time order (library.go).
+	// time order; zero requires time order (library.go). Checks then run
+	// once the window has passed them (Allocation and Tick too).
 	Reorder time.Duration
 }
 
