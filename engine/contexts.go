@@ -12,11 +12,21 @@ import (
 // string would cost a hash and a key comparison per event, the engine's
 // largest cost before this table.
 type contextTable struct {
-	byID  []int32          // ContextID → index+1; 0: not seen yet
-	index map[string]int32 // key → index; nil until an event without an ID
+	// sparse is false while every context came with ContextID index+1
+	// (dense numbers in order of appearance, as ContextIDs gives): then
+	// the ID is the index and byID is not needed.
+	sparse bool
+	byID   []int32          // ContextID → index+1; 0: not seen yet
+	index  map[string]int32 // key → index; nil until an event without an ID
 	// The engine keeps its own copy of each key (sources may reuse the
-	// bytes): keys[i] locates key i in chunks, pointer-free so that the
-	// garbage collector need not scan one string per context.
+	// bytes).
+	store keyStore
+}
+
+// keyStore keeps copies of keys: keys[i] locates key i in chunks,
+// pointer-free so that the garbage collector need not scan one string per
+// context.
+type keyStore struct {
 	keys   []keyRef
 	chunks [][]byte
 	cur    int // chunks[cur-1] takes the next short key; 0: none yet
@@ -35,12 +45,21 @@ const (
 // twice the contexts seen, so that a stray huge ID cannot make the engine
 // allocate a huge slice (such IDs take the key map).
 func (t *contextTable) idLimit() uint32 {
-	return uint32(min(max(2*len(t.keys), 1<<22), 1<<30))
+	return uint32(min(max(2*len(t.store.keys), 1<<22), 1<<30))
 }
 
 // lookup returns the index of ev's context, or -1 if it is new.
 func (t *contextTable) lookup(ev *Event) int32 {
 	if id := ev.ContextID; id != 0 {
+		if !t.sparse {
+			if int(id) <= len(t.store.keys) {
+				return int32(id) - 1
+			}
+			if t.index == nil {
+				return -1
+			}
+			t.makeSparse()
+		}
 		if int(id) < len(t.byID) {
 			if i := t.byID[id]; i != 0 {
 				return i - 1
@@ -71,15 +90,29 @@ func (t *contextTable) lookup(ev *Event) int32 {
 // add registers ev's context, which lookup reported new, and returns its
 // index (the number of contexts before it).
 func (t *contextTable) add(ev *Event) int32 {
-	i := int32(len(t.keys))
-	t.keys = appendGrow(t.keys, t.keep(ev.ContextKey))
+	i := int32(len(t.store.keys))
+	if !t.sparse && ev.ContextID != uint32(i)+1 {
+		t.makeSparse()
+	}
+	t.store.add(ev.ContextKey)
 	if t.index != nil {
-		t.index[t.key(int(i))] = i
+		t.index[t.store.key(int(i))] = i
+	}
+	if !t.sparse {
+		return i
 	}
 	if id := ev.ContextID; id != 0 && id <= t.idLimit() {
 		t.setID(id, i)
 	}
 	return i
+}
+
+// makeSparse leaves the dense numbering: byID maps the IDs so far.
+func (t *contextTable) makeSparse() {
+	t.sparse = true
+	for i := range t.store.keys {
+		t.setID(uint32(i+1), int32(i))
+	}
 }
 
 func (t *contextTable) setID(id uint32, i int32) {
@@ -93,17 +126,22 @@ func (t *contextTable) setID(id uint32, i int32) {
 }
 
 func (t *contextTable) buildIndex() {
-	t.index = make(map[string]int32, len(t.keys))
-	for i := range t.keys {
-		k := t.key(i)
+	t.index = make(map[string]int32, len(t.store.keys))
+	for i := range t.store.keys {
+		k := t.store.key(i)
 		if _, dup := t.index[k]; !dup {
 			t.index[k] = int32(i)
 		}
 	}
 }
 
+// add appends a copy of key.
+func (t *keyStore) add(key string) {
+	t.keys = appendGrow(t.keys, t.keep(key))
+}
+
 // keep copies a key into the chunks.
-func (t *contextTable) keep(key string) keyRef {
+func (t *keyStore) keep(key string) keyRef {
 	if len(key) >= arenaChunk/4 {
 		t.chunks = append(t.chunks, []byte(key))
 		return keyRef(len(t.chunks)-1)<<32 | bigKey
@@ -119,7 +157,7 @@ func (t *contextTable) keep(key string) keyRef {
 }
 
 // key returns key i (sharing the chunk's memory).
-func (t *contextTable) key(i int) string {
+func (t *keyStore) key(i int) string {
 	r := t.keys[i]
 	c := t.chunks[r>>32]
 	if r&0xFFFF == bigKey {

@@ -32,6 +32,12 @@ func TestContextIDsDoNotChangeResults(t *testing.T) {
 		require.NoError(t, err)
 		require.NotZero(t, evs[0].ContextID, "the generator numbers its contexts")
 
+		dense := map[string]uint32{} // numbered in order of first appearance
+		for _, ev := range evs {
+			if _, ok := dense[ev.ContextKey]; !ok {
+				dense[ev.ContextKey] = uint32(len(dense) + 1)
+			}
+		}
 		variants := map[string]func(i int, ev *engine.Event){
 			"ids":  func(int, *engine.Event) {},
 			"none": func(_ int, ev *engine.Event) { ev.ContextID = 0 },
@@ -40,11 +46,26 @@ func TestContextIDsDoNotChangeResults(t *testing.T) {
 					ev.ContextID = 0
 				}
 			},
-			"huge":     func(_ int, ev *engine.Event) { ev.ContextID += 1 << 31 },
+			"huge":  func(_ int, ev *engine.Event) { ev.ContextID += 1 << 31 },
+			"dense": func(_ int, ev *engine.Event) { ev.ContextID = dense[ev.ContextKey] },
+			// dense at first, then a context without an ID, then dense again
+			"dense-gap": func(_ int, ev *engine.Event) {
+				ev.ContextID = dense[ev.ContextKey]
+				if ev.ContextID == 500 {
+					ev.ContextID = 0
+				}
+			},
+			// dense at first, then IDs that skip numbers
+			"dense-jump": func(_ int, ev *engine.Event) {
+				ev.ContextID = dense[ev.ContextKey]
+				if ev.ContextID > 700 {
+					ev.ContextID += 1000
+				}
+			},
 			"shuffled": func(_ int, ev *engine.Event) { ev.ContextID = ev.ContextID*7919%100003 + 1 },
 		}
 		var want *engine.Result
-		for _, name := range []string{"ids", "none", "mixed", "huge", "shuffled"} {
+		for _, name := range []string{"ids", "none", "mixed", "huge", "shuffled", "dense", "dense-gap", "dense-jump"} {
 			cp := make([]engine.Event, len(evs))
 			copy(cp, evs)
 			for i := range cp {

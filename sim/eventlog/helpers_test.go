@@ -83,8 +83,21 @@ func readAll(t testing.TB, paths []string, opts ReadOptions) ([]engine.Event, St
 	defer r.Close()
 	var out []engine.Event
 	buf := make([]engine.Event, 777)
+	ids := map[string]uint32{}
 	for {
 		n, err := r.Read(context.Background(), buf)
+		// Every event carries its key's number: 1, 2, 3, … in order of the
+		// keys' first appearance. The comparisons below are of the rest.
+		for i := range buf[:n] {
+			ev := &buf[i]
+			want, ok := ids[ev.ContextKey]
+			if !ok {
+				want = uint32(len(ids) + 1)
+				ids[ev.ContextKey] = want
+			}
+			require.Equal(t, want, ev.ContextID, "ContextID of key %q", ev.ContextKey)
+			ev.ContextID = 0
+		}
 		out = append(out, buf[:n]...)
 		if errors.Is(err, io.EOF) {
 			return out, r.Stats(), nil

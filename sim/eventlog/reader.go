@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -92,6 +93,14 @@ type Reader struct {
 	files  []*fileSource
 	active []*fileSource
 	err    error
+
+	// ids numbers the context keys (Event.ContextID) after the merge.
+	ids engine.ContextIDs
+	// pre decodes ahead on its own goroutine (prefetch.go); nil until the
+	// first Read, or when decoding runs on the caller's goroutine.
+	pre    *prefetch
+	mu     sync.Mutex // held while decoding: guards the files' stats
+	closed bool
 }
 
 var _ engine.Source = (*Reader)(nil)
@@ -247,9 +256,37 @@ func checkFooter(f *os.File, size int64) error {
 }
 
 // Read implements engine.Source: it fills buf with the next events in time
-// order. It returns io.EOF after the last event; after an error it returns
-// that error again.
+// order, each with a ContextID (the keys numbered in order of first
+// appearance). It returns io.EOF after the last event; after an error it
+// returns that error again. With more than one CPU (GOMAXPROCS) the files
+// are decoded ahead on a goroutine of the Reader's own (prefetch.go).
 func (r *Reader) Read(ctx context.Context, buf []engine.Event) (int, error) {
+	if r.closed {
+		return 0, errClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if r.pre != nil || prefetchOn() {
+		return r.readAhead(ctx, buf)
+	}
+	n, err := r.readMerged(ctx, buf)
+	r.number(buf[:n])
+	return n, err
+}
+
+// number sets the events' ContextIDs.
+func (r *Reader) number(evs []engine.Event) {
+	for i := range evs {
+		evs[i].ContextID = r.ids.ID(evs[i].ContextKey)
+	}
+}
+
+var errClosed = errors.New("eventlog: read after Close")
+
+// readMerged fills buf with the next events of the files, merged in time
+// order.
+func (r *Reader) readMerged(ctx context.Context, buf []engine.Event) (int, error) {
 	if r.err != nil {
 		return 0, r.err
 	}
@@ -322,6 +359,8 @@ func (r *Reader) Read(ctx context.Context, buf []engine.Event) (int, error) {
 
 // Stats returns the counts so far, per file and in total.
 func (r *Reader) Stats() Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	var st Stats
 	for _, s := range r.files {
 		fs := s.stats
@@ -358,13 +397,14 @@ func (r *Reader) Files() []string {
 
 // Close closes the files. Read fails after Close.
 func (r *Reader) Close() error {
+	if r.pre != nil {
+		r.pre.stop()
+	}
 	for _, s := range r.files {
 		s.dec.close()
 	}
 	r.active = nil
-	if r.err == nil || r.err == io.EOF {
-		r.err = errors.New("eventlog: read after Close")
-	}
+	r.closed = true
 	return nil
 }
 
