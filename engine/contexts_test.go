@@ -112,3 +112,51 @@ func TestContextKeysKept(t *testing.T) {
 	require.Equal(t, 3, mc.New.N, "the long, empty and short keys found their contexts")
 	require.Equal(t, 1, mc.Original.N, "ctx-a kept its key after the source reused the bytes")
 }
+
+// TestSnapshotKeepsIDMode checks that a snapshot taken while the context
+// IDs are dense (ID = index+1, as from engine.ContextIDs) restores to a
+// rollout that finds the same contexts: it then gives the uninterrupted
+// run's result, both when the rest of the stream stays dense and when it
+// leaves the dense numbering.
+func TestSnapshotKeepsIDMode(t *testing.T) {
+	p := mcPolicy(5)
+	m := mcModel(5, 4, 2)
+	m.AnalysedOnly = false
+	m.Horizon = 60 * time.Hour
+	m.Traffic.Population = 3000
+	var evs []engine.Event
+	_, err := sim.Simulate(context.Background(), p, m, engine.Options{}, func(b []engine.Event) error {
+		evs = append(evs, b...)
+		return nil
+	})
+	require.NoError(t, err)
+	var ids engine.ContextIDs
+	for i := range evs {
+		evs[i].ContextID = ids.ID(evs[i].ContextKey)
+	}
+	jump := make([]engine.Event, len(evs))
+	copy(jump, evs)
+	for i := range jump[len(jump)/2:] {
+		if ev := &jump[len(jump)/2+i]; ev.ContextID > uint32(ids.Len()/2) {
+			ev.ContextID += 5000
+		}
+	}
+	for name, stream := range map[string][]engine.Event{"dense": evs, "dense then jumps": jump} {
+		opts := engine.Options{Start: m.Start}
+		want, err := engine.Run(context.Background(), &engine.SliceSource{Events: stream}, p, opts, time.Time{})
+		require.NoError(t, err)
+		r, err := engine.NewRollout(p, opts)
+		require.NoError(t, err)
+		cut := len(stream) / 3
+		for i := range stream[:cut] {
+			require.NoError(t, r.Observe(context.Background(), &stream[i]))
+		}
+		snap, err := r.Snapshot()
+		require.NoError(t, err)
+		restored, err := engine.Restore(p, opts, snap)
+		require.NoError(t, err)
+		got, err := restored.Feed(context.Background(), &engine.SliceSource{Events: stream[cut:]}, time.Time{})
+		require.NoError(t, err)
+		require.Equal(t, want, got, name)
+	}
+}

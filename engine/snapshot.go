@@ -84,6 +84,10 @@ type snapState struct {
 	IDs        []uint32
 	IDIndex    []int32
 	IndexBuilt bool
+	// DenseIDs: every context came with ContextID index+1 (contexts.go);
+	// IDs is then empty. False in snapshots from before it existed, whose
+	// IDs list every mapping.
+	DenseIDs bool
 
 	// Per context (ctxState) and per context and metric (metricVal).
 	Bucket               []float32
@@ -158,10 +162,11 @@ func (r *Rollout) Snapshot() ([]byte, error) {
 		HealthLastAnalysed: r.hs.lastAnalysed, HealthMulti: r.hs.multi,
 	}
 	t := &r.ctxIdx
-	s.Keys = make([]string, len(t.keys))
-	for i := range t.keys {
-		s.Keys[i] = t.key(i)
+	s.Keys = make([]string, len(t.store.keys))
+	for i := range t.store.keys {
+		s.Keys[i] = t.store.key(i)
 	}
+	s.DenseIDs = !t.sparse
 	for id, i := range t.byID {
 		if i != 0 {
 			s.IDs = append(s.IDs, uint32(id))
@@ -342,8 +347,9 @@ func (r *Rollout) load(s *snapState) error {
 
 	t := &r.ctxIdx
 	for _, k := range s.Keys {
-		t.keys = appendGrow(t.keys, t.keep(k))
+		t.store.add(k)
 	}
+	t.sparse = !s.DenseIDs
 	for j, id := range s.IDs {
 		i := s.IDIndex[j]
 		if id == 0 || i < 0 || int(i) >= n {
