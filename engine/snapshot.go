@@ -39,8 +39,9 @@ const snapMagic = "guardsim-rollout\n"
 var ErrSnapshot = errors.New("invalid rollout snapshot")
 
 // StatefulDetector is implemented by detectors whose state can be carried
-// by a snapshot (the default ConfidenceSequence's does). Snapshot refuses
-// a rollout whose detectors do not implement it.
+// by a snapshot: the default ConfidenceSequence's and those of every
+// named policy in engine/detect do. Snapshot refuses a rollout whose
+// detectors do not implement it.
 type StatefulDetector interface {
 	Detector
 	// MarshalState writes the detector's state; UnmarshalState restores it

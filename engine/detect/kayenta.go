@@ -45,7 +45,8 @@ func (k Kayenta) NewDetectors(p engine.Policy) ([]engine.Detector, error) {
 		}
 		// The noise Kayenta adds to constant samples comes from a
 		// seeded source, so a rollout is reproducible.
-		return &kayentaDetector{c: kc, rng: rand.New(rand.NewPCG(uint64(p.Seed), uint64(i)))}
+		pcg := rand.NewPCG(uint64(p.Seed), uint64(i))
+		return &kayentaDetector{c: kc, rng: rand.New(pcg), pcg: pcg}
 	}), nil
 }
 
@@ -95,6 +96,7 @@ func (k Kayenta) Score(vs []engine.Verdict, stepEnded bool) (bool, int, float64,
 type kayentaDetector struct {
 	c          KayentaClassifier
 	rng        *rand.Rand
+	pcg        *rand.PCG // rng's source, for snapshots
 	iv         intervals
 	ctl, exper []float64
 }
