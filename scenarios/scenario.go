@@ -315,6 +315,10 @@ func (s *Scenario) Validate() error {
 	if s.Name == "" {
 		errs = append(errs, errors.New("name: required"))
 	}
+	if s.Rollout.Seed != nil && *s.Rollout.Seed == 0 {
+		// A simulation buckets its contexts: zero is not a seed (engine.ErrNoSeed).
+		errs = append(errs, errors.New("rollout.seed: 0 is not a bucketing seed; omit it to derive one from the scenario seed"))
+	}
 	p, err := s.Policy()
 	if err != nil {
 		errs = append(errs, err)

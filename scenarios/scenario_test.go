@@ -221,3 +221,16 @@ func TestRolloutFileNeedsNoSimulation(t *testing.T) {
 	require.NoError(t, err, "a built-in scenario is a rollout file too")
 	assert.Equal(t, "latency-regression", s.Name)
 }
+
+// rollout.seed 0 would give every such simulation the same split: refused.
+func TestZeroRolloutSeedIsRefused(t *testing.T) {
+	s, err := Load("aa-no-effect")
+	require.NoError(t, err)
+	zero := int64(0)
+	s.Rollout.Seed = &zero
+	assert.ErrorContains(t, s.Validate(), "rollout.seed: 0 is not a bucketing seed")
+	seven := int64(7)
+	s.Rollout.Seed = &seven
+	require.NoError(t, s.Validate())
+	assert.Equal(t, int64(7), s.BucketSeed())
+}
