@@ -31,7 +31,7 @@ compare() { # compare DIR_CORE DIR_BEAM WHAT
 }
 
 echo "== beam: aggregate sweep, core vs prism"
-args=(--scenario aa-no-effect --grid 'alpha=0.01,0.05;effect=0,2,4' --reps 2000 --seed 3 --quiet)
+args=(--scenario aa-no-effect --grid 'alpha=0.01,0.05;effect=0,2,4' --reps 200 --seed 3 --quiet)
 "$gs" sweep "${args[@]}" --out "$work/agg-core"
 sandboxed "$gsb" sweep "${args[@]}" --out "$work/agg-beam" --timeout 5m 2>"$work/agg.log" || { tail -30 "$work/agg.log"; exit 1; }
 compare "$work/agg-core" "$work/agg-beam" "aggregate sweep"

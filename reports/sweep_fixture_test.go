@@ -59,6 +59,22 @@ func fixtureSweep() *sweep.Result {
 				c.InsufficientShare = 0.005 * (1 - c.Rate)
 				c.CompletedShare = 1 - c.Rate - c.SRMShare - c.InsufficientShare
 				c.ExposureMedian = 30000 / (1 + effect)
+				share := func(x float64) (float64, float64) { return wilson(int(math.Round(x*reps)), reps) }
+				c.SRMShareLo, c.SRMShareHi = share(c.SRMShare)
+				c.InsufficientShareLo, c.InsufficientShareHi = share(c.InsufficientShare)
+				c.CompletedShareLo, c.CompletedShareHi = share(c.CompletedShare)
+				c.FamilyBound, c.FamilyRule = 2*alpha, sweep.FamilyUnion
+				// Latency flags most detections, conversion some (both at once
+				// in one).
+				lat := int(math.Ceil(0.7 * float64(k)))
+				conv := min(k-lat+1, k)
+				for _, m := range []struct {
+					key string
+					n   int
+				}{{"latency_ms", lat}, {"checkout_conversion", conv}} {
+					lo, hi := wilson(m.n, reps)
+					c.Metrics = append(c.Metrics, sweep.MetricRate{Key: m.key, Detections: m.n, Rate: float64(m.n) / reps, RateLo: lo, RateHi: hi})
+				}
 				res.Cells = append(res.Cells, c)
 			}
 		}

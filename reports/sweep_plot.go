@@ -194,7 +194,7 @@ func FPRPlot(res *sweep.Result) (*plot.Plot, error) {
 		return nil, nil
 	}
 	p := newPlot()
-	p.Title.Text = "False-positive rate vs alpha (effect 0, Wilson 95% intervals)"
+	p.Title.Text = "Any-metric false-positive rate vs alpha (effect 0, Wilson 95% intervals)"
 	if res.Scenario != "" {
 		p.Title.Text += " — " + res.Scenario
 	}
@@ -209,7 +209,16 @@ func FPRPlot(res *sweep.Result) (*plot.Plot, error) {
 	diag := plotter.NewFunction(func(x float64) float64 { return x })
 	diag.LineStyle = draw.LineStyle{Color: color.Gray{Y: 0x70}, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(5), vg.Points(4)}}
 	p.Add(diag)
-	p.Legend.Add("y = alpha", diag)
+	p.Legend.Add("y = alpha (per-metric bound)", diag)
+	if m, label := familyLine(res); m > 1 {
+		// The any-metric rate's bound: M·α, which is also overall_alpha
+		// when that sets α = overall_alpha/M.
+		fam := plotter.NewFunction(func(x float64) float64 { return math.Min(float64(m)*x, 1) })
+		fam.LineStyle = draw.LineStyle{Color: color.RGBA{R: 0xb0, G: 0x30, B: 0x30, A: 0xff}, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(2), vg.Points(3)}}
+		p.Add(fam)
+		p.Legend.Add(label, fam)
+		ymax = math.Max(ymax, math.Min(float64(m)*amax, 1))
+	}
 	if err := addSeries(p, ss); err != nil {
 		return nil, fmt.Errorf("fpr plot: %w", err)
 	}
@@ -225,6 +234,23 @@ func FPRPlot(res *sweep.Result) (*plot.Plot, error) {
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Legend.XOffs, p.Legend.YOffs = vg.Points(8), -vg.Points(8)
 	return p, nil
+}
+
+// familyLine is the number of metrics M of the sweep's effect-0 cells and
+// the legend of the family-bound line y = M·alpha (M = 0 when the cells
+// carry no metrics).
+func familyLine(res *sweep.Result) (int, string) {
+	for _, c := range res.Cells {
+		if c.Effect != 0 || len(c.Metrics) == 0 {
+			continue
+		}
+		m := len(c.Metrics)
+		if c.FamilyRule == sweep.FamilyBonferroni {
+			return m, fmt.Sprintf("y = overall_alpha = %d·alpha (any-metric bound, Bonferroni)", m)
+		}
+		return m, fmt.Sprintf("y = %d·alpha (any-metric bound)", m)
+	}
+	return 0, ""
 }
 
 // valueTicks labels exactly the given values (deduplicated), which suits

@@ -22,8 +22,8 @@ import (
 type rateCell struct{ Rate, CI string }
 
 type fprRow struct {
-	Policy, Alpha, Reps, Detections, Rate, CI, Verdict string
-	Bad                                                bool
+	Policy, Alpha, Reps, Detections, Rate, CI, Bound, Verdict string
+	Bad                                                       bool
 }
 
 type powerRow struct {
@@ -52,12 +52,17 @@ type sweepView struct {
 	FrontierURI  htmltemplate.HTMLAttr
 	CSV, Parquet string
 	CSS          htmltemplate.CSS
+
+	// MetricFPR: each metric's false-rollback rate (sweep_family.go);
+	// JSON: the sweep.json file.
+	MetricFPR []metricFPRRow
+	JSON      string
 }
 
 func fmtCI(lo, hi float64) string { return "[" + fmtRate(lo) + ", " + fmtRate(hi) + "]" }
 
 func buildSweepView(res *sweep.Result) sweepView {
-	v := sweepView{Title: "Sweep report", CSV: SweepCSV, Parquet: SweepParquet}
+	v := sweepView{Title: "Sweep report", CSV: SweepCSV, Parquet: SweepParquet, JSON: SweepJSON}
 	v.Info = []kv{
 		{"Scenario", orDash(res.Scenario)},
 		{"Fidelity", orDash(string(res.Fidelity))},
@@ -72,17 +77,15 @@ func buildSweepView(res *sweep.Result) sweepView {
 			continue
 		}
 		r := fprRow{Policy: orDash(c.Policy), Alpha: fmtNum(c.Alpha), Reps: fmtInt(c.Reps), Detections: fmtInt(c.Detections),
-			Rate: fmtRate(c.Rate), CI: fmtCI(c.RateLo, c.RateHi), Verdict: "consistent with α"}
-		switch {
-		case c.Alpha > 0 && c.RateLo > c.Alpha:
-			r.Verdict, r.Bad = "exceeds α", true
-		case c.Alpha > 0 && c.RateHi < c.Alpha:
-			r.Verdict = "below α"
-		case !(c.Alpha > 0):
-			r.Verdict = "—"
+			Rate: fmtRate(c.Rate), CI: fmtCI(c.RateLo, c.RateHi), Bound: boundText(c)}
+		bound := c.FamilyBound
+		if !(bound > 0) {
+			bound = c.Alpha
 		}
+		r.Verdict, r.Bad = rateVerdict(c.RateLo, c.RateHi, bound, familyName(c))
 		v.FPR = append(v.FPR, r)
 	}
+	v.MetricFPR = metricFPRRows(res)
 	// Power pivot: policies × positive effects.
 	var effects []float64
 	for _, c := range res.Cells {
@@ -120,7 +123,8 @@ func buildSweepView(res *sweep.Result) sweepView {
 		v.Detect = append(v.Detect, detectRow{
 			Policy: orDash(c.Policy), Effect: fmtNum(c.Effect), Reps: fmtInt(c.Reps), Detections: fmtInt(c.Detections), Rate: fmtRate(c.Rate),
 			Median: fmtHours(c.DetectMedian), P90: fmtHours(c.DetectP90), NewContexts: fmtNum(math.Round(c.NewContextsMean)),
-			SRM: fmtRate(c.SRMShare), Insufficient: fmtRate(c.InsufficientShare), Completed: fmtRate(c.CompletedShare),
+			SRM: shareText(c.SRMShare, c.SRMShareLo, c.SRMShareHi), Insufficient: shareText(c.InsufficientShare, c.InsufficientShareLo, c.InsufficientShareHi),
+			Completed: shareText(c.CompletedShare, c.CompletedShareLo, c.CompletedShareHi),
 		})
 	}
 	if len(v.FPR) == 0 {
@@ -140,16 +144,24 @@ var sweepMD = texttemplate.Must(texttemplate.New("sweep.md").Funcs(mdFuncs).Pars
 |---|---|
 {{range .Info}}| {{.Key}} | {{cell .Value}} |
 {{end}}
-Data: [{{.CSV}}]({{.CSV}}), [{{.Parquet}}]({{.Parquet}}).
+Data: [{{.CSV}}]({{.CSV}}), [{{.Parquet}}]({{.Parquet}}), [{{.JSON}}]({{.JSON}}).
 {{range .Notes}}
 > {{.}}
 {{end}}{{if .FPR}}
 ## False-positive rate (effect 0)
 
-| Policy | Alpha | Reps | False positives | Rate | Wilson 95% CI | Verdict |
-|---|---:|---:|---:|---:|---|---|
-{{range .FPR}}| {{cell .Policy}} | {{.Alpha}} | {{.Reps}} | {{.Detections}} | {{.Rate}} | {{.CI}} | {{if .Bad}}**{{.Verdict}}**{{else}}{{.Verdict}}{{end}} |
-{{end}}{{if .FPRPNG}}
+Rollouts rolled back (or halted) for a regression on any metric, against the family bound: M·α for M metrics each tested at α, or overall_alpha when it is set (Bonferroni).
+
+| Policy | Alpha | Reps | False positives | Rate | Wilson 95% CI | Family bound | Verdict |
+|---|---:|---:|---:|---:|---|---|---|
+{{range .FPR}}| {{cell .Policy}} | {{.Alpha}} | {{.Reps}} | {{.Detections}} | {{.Rate}} | {{.CI}} | {{.Bound}} | {{if .Bad}}**{{.Verdict}}**{{else}}{{.Verdict}}{{end}} |
+{{end}}{{if .MetricFPR}}
+Per metric: the rollouts in which the metric flagged the regression that ended them, against α (several metrics can flag one rollout).
+
+| Policy | Alpha | Metric | False positives | Rate | Wilson 95% CI | Verdict |
+|---|---:|---|---:|---:|---|---|
+{{range .MetricFPR}}| {{cell .Policy}} | {{.Alpha}} | {{cell .Metric}} | {{.Detections}} | {{.Rate}} | {{.CI}} | {{if .Bad}}**{{.Verdict}}**{{else}}{{.Verdict}}{{end}} |
+{{end}}{{end}}{{if .FPRPNG}}
 ![false-positive rate vs alpha]({{.FPRPNG}})
 {{end}}{{end}}{{if .Power}}
 ## Power (detection rate) by effect
@@ -168,7 +180,7 @@ One point per policy and effect: x is the policy's false-rollback rate (its effe
 {{end}}
 ## Time to detection and how rollouts ended
 
-Times are hours from the start of the rollout over detected rollouts; new contexts is the mean number of contexts served the new variation before rollback.
+Times are hours from the effect's onset (the rollout's start for effect 0) over detected rollouts; new contexts is the mean number of contexts served the new variation before rollback; shares carry their Wilson 95% intervals.
 
 | Policy | Effect | Reps | Detections | Rate | Median (h) | P90 (h) | New contexts | SRM | Insufficient | Completed |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
@@ -188,14 +200,21 @@ var sweepHTML = htmltemplate.Must(htmltemplate.New("sweep.html").Parse(`<!DOCTYP
 <table>
 {{range .Info}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>
 {{end}}</table>
-<p class="note">Data: {{.CSV}}, {{.Parquet}} (next to this report).</p>
+<p class="note">Data: {{.CSV}}, {{.Parquet}}, {{.JSON}} (next to this report).</p>
 {{range .Notes}}<p class="note">{{.}}</p>
 {{end}}{{if .FPR}}
 <h2>False-positive rate (effect 0)</h2>
+<p class="note">Rollouts rolled back (or halted) for a regression on any metric, against the family bound: M·α for M metrics each tested at α, or overall_alpha when it is set (Bonferroni).</p>
 <table>
-<tr><th>Policy</th><th>Alpha</th><th>Reps</th><th>False positives</th><th>Rate</th><th>Wilson 95% CI</th><th>Verdict</th></tr>
-{{range .FPR}}<tr{{if .Bad}} class="alert"{{end}}><td>{{.Policy}}</td><td class="num">{{.Alpha}}</td><td class="num">{{.Reps}}</td><td class="num">{{.Detections}}</td><td class="num">{{.Rate}}</td><td>{{.CI}}</td><td{{if .Bad}} class="bad"{{end}}>{{.Verdict}}</td></tr>
+<tr><th>Policy</th><th>Alpha</th><th>Reps</th><th>False positives</th><th>Rate</th><th>Wilson 95% CI</th><th>Family bound</th><th>Verdict</th></tr>
+{{range .FPR}}<tr{{if .Bad}} class="alert"{{end}}><td>{{.Policy}}</td><td class="num">{{.Alpha}}</td><td class="num">{{.Reps}}</td><td class="num">{{.Detections}}</td><td class="num">{{.Rate}}</td><td>{{.CI}}</td><td>{{.Bound}}</td><td{{if .Bad}} class="bad"{{end}}>{{.Verdict}}</td></tr>
 {{end}}</table>
+{{if .MetricFPR}}<p class="note">Per metric: the rollouts in which the metric flagged the regression that ended them, against α (several metrics can flag one rollout).</p>
+<table>
+<tr><th>Policy</th><th>Alpha</th><th>Metric</th><th>False positives</th><th>Rate</th><th>Wilson 95% CI</th><th>Verdict</th></tr>
+{{range .MetricFPR}}<tr{{if .Bad}} class="alert"{{end}}><td>{{.Policy}}</td><td class="num">{{.Alpha}}</td><td>{{.Metric}}</td><td class="num">{{.Detections}}</td><td class="num">{{.Rate}}</td><td>{{.CI}}</td><td{{if .Bad}} class="bad"{{end}}>{{.Verdict}}</td></tr>
+{{end}}</table>
+{{end}}
 {{if .FPRURI}}<figure><img {{.FPRURI}} width="1080" alt="false-positive rate vs alpha"></figure>{{end}}
 {{end}}{{if .Power}}
 <h2>Power (detection rate) by effect</h2>
@@ -207,7 +226,7 @@ var sweepHTML = htmltemplate.Must(htmltemplate.New("sweep.html").Parse(`<!DOCTYP
 {{if .FrontierURI}}<h2>Exposure-cost frontier</h2><p class="note">One point per policy and effect: x is the policy's false-rollback rate (its effect-0 cell), y the median number of contexts exposed to the regressing variation by the end of the rollout. Down and left is better.</p><figure><img {{.FrontierURI}} width="1080" alt="exposure-cost frontier"></figure>{{end}}
 {{end}}
 <h2>Time to detection and how rollouts ended</h2>
-<p class="note">Times are hours from the start of the rollout over detected rollouts; new contexts is the mean number of contexts served the new variation before rollback.</p>
+<p class="note">Times are hours from the effect's onset (the rollout's start for effect 0) over detected rollouts; new contexts is the mean number of contexts served the new variation before rollback; shares carry their Wilson 95% intervals.</p>
 <table>
 <tr><th>Policy</th><th>Effect</th><th>Reps</th><th>Detections</th><th>Rate</th><th>Median (h)</th><th>P90 (h)</th><th>New contexts</th><th>SRM</th><th>Insufficient</th><th>Completed</th></tr>
 {{range .Detect}}<tr><td>{{.Policy}}</td><td class="num">{{.Effect}}</td><td class="num">{{.Reps}}</td><td class="num">{{.Detections}}</td><td class="num">{{.Rate}}</td><td class="num">{{.Median}}</td><td class="num">{{.P90}}</td><td class="num">{{.NewContexts}}</td><td class="num">{{.SRM}}</td><td class="num">{{.Insufficient}}</td><td class="num">{{.Completed}}</td></tr>
@@ -217,6 +236,7 @@ var sweepHTML = htmltemplate.Must(htmltemplate.New("sweep.html").Parse(`<!DOCTYP
 `))
 
 // WriteSweep writes the sweep outputs into dir: sweep.csv, sweep.parquet,
+// sweep.json,
 // power.png and fpr.png (each only when the grid supports it; the report
 // says when a plot is skipped), report.md and a self-contained report.html.
 func WriteSweep(dir string, res *sweep.Result) error {
@@ -230,6 +250,9 @@ func WriteSweep(dir string, res *sweep.Result) error {
 		return fmt.Errorf("write sweep: %w", err)
 	}
 	if err := atomicfile.Write(filepath.Join(dir, SweepParquet), func(w io.Writer) error { return EncodeSweepParquet(w, res) }); err != nil {
+		return fmt.Errorf("write sweep: %w", err)
+	}
+	if err := atomicfile.Write(filepath.Join(dir, SweepJSON), func(w io.Writer) error { return EncodeSweepJSON(w, res) }); err != nil {
 		return fmt.Errorf("write sweep: %w", err)
 	}
 	v := buildSweepView(res)

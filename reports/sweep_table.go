@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,7 +29,13 @@ var sweepStatColumns = []string{
 	"reps", "detections", "rate", "rate_lo", "rate_hi",
 	"detect_median_h", "detect_p90_h", "new_contexts_mean",
 	"srm_share", "insufficient_share", "completed_share", "exposure_median",
+	"srm_share_lo", "srm_share_hi", "insufficient_share_lo", "insufficient_share_hi",
+	"completed_share_lo", "completed_share_hi", "family_bound",
 }
+
+// metricStatColumns are the columns of each metric's rate, after
+// sweepStatColumns, named metric_<key>_<column>.
+var metricStatColumns = []string{"detections", "rate", "rate_lo", "rate_hi"}
 
 // sweepTable is the tabular form of a sweep: one row per cell.
 type sweepTable struct {
@@ -36,6 +43,9 @@ type sweepTable struct {
 	// extraAlpha and extraEffect are true when alpha / effect are not grid
 	// parameters and get their own column.
 	extraAlpha, extraEffect bool
+	// metrics are the metric keys of the per-metric columns (every cell's
+	// policy has the same metrics).
+	metrics []string
 }
 
 func newSweepTable(res *sweep.Result) sweepTable {
@@ -53,6 +63,13 @@ func newSweepTable(res *sweep.Result) sweepTable {
 		}
 	}
 	t.extraAlpha, t.extraEffect = !seen["alpha"], !seen["effect"]
+	for _, c := range res.Cells {
+		for _, m := range c.Metrics {
+			if !slices.Contains(t.metrics, m.Key) {
+				t.metrics = append(t.metrics, m.Key)
+			}
+		}
+	}
 	return t
 }
 
@@ -66,7 +83,13 @@ func (t sweepTable) columns() []string {
 	if t.extraEffect {
 		cols = append(cols, "effect")
 	}
-	return append(cols, sweepStatColumns...)
+	cols = append(cols, sweepStatColumns...)
+	for _, k := range t.metrics {
+		for _, c := range metricStatColumns {
+			cols = append(cols, "metric_"+k+"_"+c)
+		}
+	}
+	return cols
 }
 
 // values returns a cell's numeric values after the policy column; a
@@ -89,14 +112,28 @@ func (t sweepTable) values(c sweep.Cell) []float64 {
 	if t.extraEffect {
 		vs = append(vs, c.Effect)
 	}
-	return append(vs,
+	vs = append(vs,
 		float64(c.Reps), float64(c.Detections), c.Rate, c.RateLo, c.RateHi,
 		c.DetectMedian.Hours(), c.DetectP90.Hours(), c.NewContextsMean,
-		c.SRMShare, c.InsufficientShare, c.CompletedShare, c.ExposureMedian)
+		c.SRMShare, c.InsufficientShare, c.CompletedShare, c.ExposureMedian,
+		c.SRMShareLo, c.SRMShareHi, c.InsufficientShareLo, c.InsufficientShareHi,
+		c.CompletedShareLo, c.CompletedShareHi, c.FamilyBound)
+	for _, k := range t.metrics {
+		i := slices.IndexFunc(c.Metrics, func(m sweep.MetricRate) bool { return m.Key == k })
+		if i < 0 {
+			vs = append(vs, math.NaN(), math.NaN(), math.NaN(), math.NaN())
+			continue
+		}
+		m := c.Metrics[i]
+		vs = append(vs, float64(m.Detections), m.Rate, m.RateLo, m.RateHi)
+	}
+	return vs
 }
 
 // isIntColumn reports whether a stats column holds counts.
-func isIntColumn(name string) bool { return name == "reps" || name == "detections" }
+func isIntColumn(name string) bool {
+	return name == "reps" || name == "detections" || (strings.HasPrefix(name, "metric_") && strings.HasSuffix(name, "_detections"))
+}
 
 // EncodeSweepCSV writes the cells of res as CSV with a header row. Floats
 // use the shortest representation that round-trips; a missing parameter is

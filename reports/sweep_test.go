@@ -21,7 +21,11 @@ import (
 
 var wantSweepColumns = []string{"policy", "alpha", "nstar", "effect",
 	"reps", "detections", "rate", "rate_lo", "rate_hi", "detect_median_h", "detect_p90_h",
-	"new_contexts_mean", "srm_share", "insufficient_share", "completed_share", "exposure_median"}
+	"new_contexts_mean", "srm_share", "insufficient_share", "completed_share", "exposure_median",
+	"srm_share_lo", "srm_share_hi", "insufficient_share_lo", "insufficient_share_hi", "completed_share_lo", "completed_share_hi",
+	"family_bound",
+	"metric_latency_ms_detections", "metric_latency_ms_rate", "metric_latency_ms_rate_lo", "metric_latency_ms_rate_hi",
+	"metric_checkout_conversion_detections", "metric_checkout_conversion_rate", "metric_checkout_conversion_rate_lo", "metric_checkout_conversion_rate_hi"}
 
 func durationFromHours(h float64) time.Duration {
 	return time.Duration(math.Round(h * float64(time.Hour)))
@@ -48,7 +52,26 @@ func cellFromRow(t *testing.T, policy string, v map[string]float64) sweep.Cell {
 		InsufficientShare: v["insufficient_share"],
 		CompletedShare:    v["completed_share"],
 		ExposureMedian:    v["exposure_median"],
+
+		SRMShareLo:          v["srm_share_lo"],
+		SRMShareHi:          v["srm_share_hi"],
+		InsufficientShareLo: v["insufficient_share_lo"],
+		InsufficientShareHi: v["insufficient_share_hi"],
+		CompletedShareLo:    v["completed_share_lo"],
+		CompletedShareHi:    v["completed_share_hi"],
+		FamilyBound:         v["family_bound"],
+		FamilyRule:          sweep.FamilyUnion, // not a table column: the fixture's rule
+		Metrics:             metricsFromRow(v, "latency_ms", "checkout_conversion"),
 	}
+}
+
+func metricsFromRow(v map[string]float64, keys ...string) []sweep.MetricRate {
+	var out []sweep.MetricRate
+	for _, k := range keys {
+		p := "metric_" + k + "_"
+		out = append(out, sweep.MetricRate{Key: k, Detections: int(v[p+"detections"]), Rate: v[p+"rate"], RateLo: v[p+"rate_lo"], RateHi: v[p+"rate_hi"]})
+	}
+	return out
 }
 
 func TestSweepCSVRoundTrip(t *testing.T) {

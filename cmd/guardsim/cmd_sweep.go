@@ -149,7 +149,7 @@ func init() {
 					return err
 				}
 				if fid == sweep.Aggregate && s.Traffic.Population > 0 {
-					_, err = fmt.Fprintf(e.stdout, "note: aggregate fidelity treats every exposure as a new context; the scenario's %d returning contexts are modelled only with --fidelity event\n", s.Traffic.Population)
+					_, err = fmt.Fprintf(e.stdout, "note: traffic.population %d: the aggregate fidelity samples returning contexts one by one (exact, but slower than its per-interval draws) when more than 1%% of the exposures are returns\n", s.Traffic.Population)
 				}
 				return err
 			}

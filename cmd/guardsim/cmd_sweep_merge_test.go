@@ -31,7 +31,7 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 // TestSweepShardMergeByteIdentical: the outputs of sweep-merge over 1, 2
 // and 7 shards are byte for byte those of the unsharded sweep.
 func TestSweepShardMergeByteIdentical(t *testing.T) {
-	args := []string{"sweep", "--scenario", "aa-no-effect", "--grid", "alpha=0.01,0.05;effect=0,3", "--reps", "350", "--seed", "9", "--quiet"}
+	args := []string{"sweep", "--scenario", "aa-no-effect", "--grid", "alpha=0.01,0.05;effect=0,3", "--reps", "40", "--seed", "9", "--quiet"}
 	full := filepath.Join(t.TempDir(), "full")
 	code, _, stderr := cli(t, nil, append(args, "--out", full)...)
 	require.Equal(t, 0, code, stderr)
@@ -52,7 +52,7 @@ func TestSweepShardMergeByteIdentical(t *testing.T) {
 		merged := filepath.Join(tmp, "merged")
 		code, stdout, stderr := cli(t, nil, append([]string{"sweep-merge", "--out", merged}, parts...)...)
 		require.Equal(t, 0, code, stderr)
-		assert.Contains(t, stdout, "sweep of aa-no-effect (aggregate fidelity, 350 rollouts per cell, seed 9)")
+		assert.Contains(t, stdout, "sweep of aa-no-effect (aggregate fidelity, 40 rollouts per cell, seed 9)")
 		got := readTree(t, merged)
 		require.Equal(t, len(want), len(got), "%d shards: same files", n)
 		for name, b := range want {

@@ -14,7 +14,7 @@ import (
 func TestSweepWritesOutputs(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "sweep")
 	code, stdout, stderr := cli(t, nil, "sweep", "--scenario", "aa-no-effect", "--grid", "alpha=0.05;effect=0,3",
-		"--reps", "200", "--seed", "5", "--workers", "2", "--quiet", "--out", dir)
+		"--reps", "40", "--seed", "5", "--workers", "2", "--quiet", "--out", dir)
 	require.Equal(t, 0, code, stderr)
 	assert.Empty(t, stdout, "--quiet prints nothing")
 	assert.Empty(t, stderr, "--quiet shows no progress bar")
@@ -51,7 +51,7 @@ func TestSweepUsageErrors(t *testing.T) {
 // TestSweepProgressOnlyOnTerminal: the bar is drawn when stderr is a
 // terminal and never written into a log otherwise.
 func TestSweepProgressOnlyOnTerminal(t *testing.T) {
-	args := []string{"sweep", "--scenario", "aa-no-effect", "--grid", "effect=0", "--reps", "300", "--seed", "5"}
+	args := []string{"sweep", "--scenario", "aa-no-effect", "--grid", "effect=0", "--reps", "60", "--seed", "5"}
 	for _, tty := range []bool{false, true} {
 		var out, errb bytes.Buffer
 		e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }, stderrTerminal: tty}
@@ -59,7 +59,7 @@ func TestSweepProgressOnlyOnTerminal(t *testing.T) {
 		require.Equal(t, 0, code, errb.String())
 		if tty {
 			assert.Contains(t, errb.String(), "sweep aa-no-effect (aggregate)")
-			assert.Contains(t, errb.String(), "300/300")
+			assert.Contains(t, errb.String(), "60/60")
 		} else {
 			assert.Empty(t, errb.String(), "no bar frames in a log")
 		}

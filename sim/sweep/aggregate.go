@@ -51,9 +51,10 @@ import (
 // Approximations (documented; agreement with the event-level engine is
 // checked per metric shape by TestFidelityGrid, and on a user's own
 // scenario by CheckFidelity, `guardsim sweep --check-fidelity`):
-//   - Every exposure is a new context (Traffic.Population = 0 semantics):
-//     returning contexts, which average more events and convert more
-//     often, are not modelled.
+//   - Returning contexts (Traffic.Population), which average more events
+//     and convert more often, are sampled per context when more than 1% of
+//     the horizon's exposures are expected to be returns (aggpop.go);
+//     otherwise every exposure is drawn as a new context.
 //   - Numeric values, zero-inflated ones included (aggzero.go), are
 //     modelled; tail regressions (regression.tail_scale) are refused.
 //   - Binary metrics' exponential delays are modelled (a conversion counts
@@ -84,6 +85,9 @@ type outcome struct {
 	newContexts int64
 	status      uint8
 	reason      uint8
+	// regressed has bit m set when metric m (< 64) flagged the regression
+	// at the check that ended the rollout (reason regression).
+	regressed uint64
 }
 
 type aggStep struct {
@@ -145,6 +149,9 @@ type aggPlan struct {
 	// real holds the moving baselines, novelty effects and duplicate
 	// exposures (aggregate_realism.go); nil when the model has none.
 	real *aggRealism
+	// pop, when non-nil, samples returning contexts per context
+	// (aggpop.go).
+	pop *popPlan
 }
 
 // newAggPlan derives the aggregate plan of a (defaulted, validated) policy
@@ -245,6 +252,10 @@ func newAggPlan(p engine.Policy, m sim.Model) (*aggPlan, error) {
 		return nil, errors.New("invalid policy: no steps or check interval")
 	}
 	pl.initRealism(m)
+	var err error
+	if pl.pop, err = newPopPlan(pl, p, m); err != nil {
+		return nil, err
+	}
 	if n := pl.horizon/pl.ci + 1; n <= 1<<16 {
 		pl.cumGrid = make([]float64, n)
 		for k := range pl.cumGrid {
@@ -292,6 +303,8 @@ type aggSim struct {
 	cbar, gbar []float64
 	stepStart  []int64
 	dupNew     []float64
+	// pop is population mode's per-context state (aggpop.go).
+	pop popSim
 }
 
 func newAggSim() *aggSim {
@@ -328,6 +341,9 @@ func (s *aggSim) reset(pl *aggPlan, seed uint64) {
 	// allocations, outside the per-interval loop.
 	s.srm = stats.NewSequentialSRM(pl.srmK)
 	s.resetRealism(pl)
+	if pl.pop != nil {
+		s.pop.reset(s, pl)
+	}
 }
 
 // rollState is the state machine of one simulated rollout.
@@ -372,13 +388,15 @@ func (s *aggSim) run(pl *aggPlan, seed uint64) outcome {
 		st.exp[0] += tot * pl.steps[step].theta[0]
 		st.pending = [2]float64{}
 		regressed, auto, inconclusive := false, false, false
+		var mask uint64
 		stepEnded := te >= stepEnd
 		if pl.det != nil {
-			regressed, auto, inconclusive = pl.det.check(dr, s.strata, step, stepEnded, step == last, te, pl.metrics)
+			regressed, auto, inconclusive, mask = pl.det.check(dr, s.strata, step, stepEnded, step == last, te, pl.metrics)
 		} else {
 			for m := range pl.metrics {
 				if s.regressed(pl, m) {
 					regressed = true
+					mask |= metricBit(m)
 					if !pl.metrics[m].noAuto {
 						auto = true
 					}
@@ -406,7 +424,11 @@ func (s *aggSim) run(pl *aggPlan, seed uint64) outcome {
 		})
 		switch decision {
 		case engine.DecisionRollback, engine.DecisionHalt, engine.DecisionComplete:
-			return outcome{elapsed: te, onset: onset, newContexts: st.arms[1], status: statusCode(decision.Status()), reason: reasonCode(reason)}
+			o := outcome{elapsed: te, onset: onset, newContexts: st.arms[1], status: statusCode(decision.Status()), reason: reasonCode(reason)}
+			if o.reason == rsRegression {
+				o.regressed = mask
+			}
+			return o
 		case engine.DecisionAdvance:
 			step++
 			if step == pl.onsetStep {
@@ -418,6 +440,7 @@ func (s *aggSim) run(pl *aggPlan, seed uint64) outcome {
 			stepEnd = te + pl.steps[step].dur
 			extended = false
 			st.stepNew = 0
+			clear(s.pop.stepData)
 			s.srm.StartStep(pl.steps[step].theta[:])
 		case engine.DecisionExtend:
 			extended = true
@@ -478,6 +501,9 @@ func (s *aggSim) short(pl *aggPlan, st *rollState, step int) bool {
 		} else if pl.metrics[m].sum && pl.real != nil {
 			n -= s.dupNew[step] // duplicates have no data
 		}
+		if pl.pop != nil {
+			n = float64(s.pop.stepData[m])
+		}
 		if n < mc {
 			return true
 		}
@@ -504,6 +530,10 @@ func (s *aggSim) traffic(pl *aggPlan, st *rollState, step int, a, b int64, cumA 
 // expected arrivals, within which nothing switches on or off, after the
 // delayed conversions of earlier contexts that arrive in it.
 func (s *aggSim) segment(pl *aggPlan, st *rollState, step int, a, b int64, lam float64) {
+	if pl.pop != nil {
+		s.popSegment(pl, st, step, a, b, lam)
+		return
+	}
 	s.release(pl, step, float64(b-a))
 	if pl.real != nil {
 		s.realSegment(pl, a, b)

@@ -60,7 +60,7 @@ func (a *aggDetect) start() *aggDetectRun {
 }
 
 // check runs the detectors at a check and returns what the decision needs.
-func (a *aggDetect) check(r *aggDetectRun, strata [][]stats.Stratum, step int, stepEnded, last bool, elapsed int64, metrics []aggMetric) (regressed, auto, inconclusive bool) {
+func (a *aggDetect) check(r *aggDetectRun, strata [][]stats.Stratum, step int, stepEnded, last bool, elapsed int64, metrics []aggMetric) (regressed, auto, inconclusive bool, mask uint64) {
 	blame := -1
 	for m, d := range r.ds {
 		r.in = engine.DetectorInput{
@@ -71,6 +71,7 @@ func (a *aggDetect) check(r *aggDetectRun, strata [][]stats.Stratum, step int, s
 		r.verdicts[m] = v
 		switch v.Kind {
 		case engine.VerdictRegression:
+			mask |= metricBit(m)
 			if blame < 0 || (metrics[blame].noAuto && !metrics[m].noAuto) {
 				blame = m
 			}
@@ -86,7 +87,10 @@ func (a *aggDetect) check(r *aggDetectRun, strata [][]stats.Stratum, step int, s
 		}
 	}
 	if blame >= 0 {
-		return true, !metrics[blame].noAuto, inconclusive
+		if mask == 0 { // a scorer's verdict on no single regressing metric
+			mask = metricBit(blame)
+		}
+		return true, !metrics[blame].noAuto, inconclusive, mask
 	}
-	return false, false, inconclusive
+	return false, false, inconclusive, 0
 }

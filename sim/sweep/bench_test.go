@@ -86,3 +86,32 @@ func BenchmarkAggregateRolloutParallel(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Minutes(), "rollouts/min")
 }
+
+// BenchmarkAggregateRolloutPopulation is BenchmarkAggregateRollout with
+// the aa-no-effect scenario's returning contexts (population 200,000, about
+// half of the exposures returns): population mode samples per context.
+func BenchmarkAggregateRolloutPopulation(b *testing.B) {
+	p := engine.Policy{
+		FlagKey: "bench", Steps: schedule.Default(0), CheckInterval: time.Hour, MinContexts: 100,
+		Metrics: []engine.Metric{{Key: "y", Kind: engine.Numeric, Direction: engine.LowerIsBetter}},
+	}.WithDefaults()
+	m := sim.Model{
+		Start: scenarios.DefaultStart, Horizon: 240 * time.Hour,
+		Traffic: sim.Traffic{RatePerHour: 3000, DailyAmplitude: 0.4, PeakHour: 15, Population: 200000},
+		Metrics: []sim.MetricModel{{Key: "y", Distribution: sim.Normal, Mean: 10, SD: 1, EventsPerExposure: 1}},
+	}
+	pl, err := newAggPlan(p, m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if pl.pop == nil {
+		b.Fatal("population mode is not used")
+	}
+	s := newAggSim()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.run(pl, RepSeed(1, i))
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Minutes(), "rollouts/min")
+}

@@ -32,6 +32,13 @@ func simulateEvent(ctx context.Context, c *cellPlan, seed uint64) (outcome, erro
 	}
 	o := fromEngine(res.Outcome)
 	o.onset = effectOnset(c.model, res)
+	if o.reason == rsRegression && len(res.Timeline) > 0 {
+		for m, mc := range res.Timeline[len(res.Timeline)-1].Metrics {
+			if mc.Regressed {
+				o.regressed |= metricBit(m)
+			}
+		}
+	}
 	return o, nil
 }
 

@@ -25,6 +25,8 @@ type fidelityShape struct {
 	model  sim.MetricModel
 	// sd is the sd of a context's value, for the effect sizes.
 	sd float64
+	// population makes contexts return (traffic.population; 0: none).
+	population int
 }
 
 func lnSD(mean, logSD float64) float64 { return mean * math.Sqrt(math.Expm1(logSD*logSD)) }
@@ -38,13 +40,17 @@ func fidelityShapes() []fidelityShape {
 	rev := engine.Metric{Key: "y", Kind: engine.Numeric, Direction: engine.HigherIsBetter}
 	bin := engine.Metric{Key: "y", Kind: engine.Binary, Direction: engine.LowerIsBetter} // an error rate
 	return []fidelityShape{
-		{"normal", num, sim.MetricModel{Distribution: sim.Normal, Mean: 100, SD: 20}, 20},
-		{"lognormal log-sd 2", num, sim.MetricModel{Distribution: sim.LogNormal, Mean: 250, SD: lnSD(250, 2)}, lnSD(250, 2)},
-		{"lognormal log-sd 3", num, sim.MetricModel{Distribution: sim.LogNormal, Mean: 250, SD: lnSD(250, 3)}, lnSD(250, 3)},
-		{"sum of 3 log-normal events + intercept", sum, sim.MetricModel{Distribution: sim.LogNormal, Mean: 10, SD: 15, ContextSD: 4, EventsPerExposure: 3}, math.Sqrt(3*15*15 + 9*16)},
-		{"revenue: 95% zeros, log-normal", rev, sim.MetricModel{Distribution: sim.LogNormal, Mean: 40, SD: 110, ZeroShare: 0.95}, math.Sqrt(0.05*110*110 + 0.95*0.05*40*40)},
-		{"binary 2%, 30m delay", bin, sim.MetricModel{Binary: true, Rate: 0.02, Delay: 30 * time.Minute}, math.Sqrt(0.02 * 0.98)},
-		{"binary 0.1%", bin, sim.MetricModel{Binary: true, Rate: 0.001}, math.Sqrt(0.001 * 0.999)},
+		{"normal", num, sim.MetricModel{Distribution: sim.Normal, Mean: 100, SD: 20}, 20, 0},
+		{"lognormal log-sd 2", num, sim.MetricModel{Distribution: sim.LogNormal, Mean: 250, SD: lnSD(250, 2)}, lnSD(250, 2), 0},
+		{"lognormal log-sd 3", num, sim.MetricModel{Distribution: sim.LogNormal, Mean: 250, SD: lnSD(250, 3)}, lnSD(250, 3), 0},
+		{"sum of 3 log-normal events + intercept", sum, sim.MetricModel{Distribution: sim.LogNormal, Mean: 10, SD: 15, ContextSD: 4, EventsPerExposure: 3}, math.Sqrt(3*15*15 + 9*16), 0},
+		{"revenue: 95% zeros, log-normal", rev, sim.MetricModel{Distribution: sim.LogNormal, Mean: 40, SD: 110, ZeroShare: 0.95}, math.Sqrt(0.05*110*110 + 0.95*0.05*40*40), 0},
+		{"binary 2%, 30m delay", bin, sim.MetricModel{Binary: true, Rate: 0.02, Delay: 30 * time.Minute}, math.Sqrt(0.02 * 0.98), 0},
+		{"binary 0.1%", bin, sim.MetricModel{Binary: true, Rate: 0.001}, math.Sqrt(0.001 * 0.999), 0},
+		// Returning contexts: 14,400 arrivals over 24h from 3000 members
+		// (about 70% of exposures are returns), sampled per context.
+		{"returning: log-normal mean + intercept", num, sim.MetricModel{Distribution: sim.LogNormal, Mean: 250, SD: 300, ContextSD: 60}, math.Sqrt(300*300 + 60*60), 3000},
+		{"returning: binary 5%, 30m delay", bin, sim.MetricModel{Binary: true, Rate: 0.05, Delay: 30 * time.Minute}, math.Sqrt(0.12 * 0.88), 3000},
 	}
 }
 
@@ -64,7 +70,7 @@ func fidelityConfig(sh fidelityShape, rate float64) Config {
 		mm.EventsPerExposure = 1
 	}
 	m := sim.Model{Seed: 1, Start: scenarios.DefaultStart, Horizon: p.MaxDuration(),
-		Traffic: sim.Traffic{RatePerHour: rate, DailyAmplitude: 0.3, PeakHour: 15},
+		Traffic: sim.Traffic{RatePerHour: rate, DailyAmplitude: 0.3, PeakHour: 15, Population: sh.population},
 		Metrics: []sim.MetricModel{mm}}
 	return Config{Name: sh.name, Policy: p, Model: m, FixedHorizon: true}
 }

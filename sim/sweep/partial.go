@@ -73,7 +73,12 @@ type PartialCell struct {
 	Policy string  `json:"policy"`
 	Alpha  float64 `json:"alpha"`
 	Effect float64 `json:"effect"`
-	Tally  Tally   `json:"tally"`
+	// Metrics are the policy's metric keys; FamilyBound and FamilyRule the
+	// bound on its any-metric false-rollback rate (Cell).
+	Metrics     []string `json:"metrics"`
+	FamilyBound float64  `json:"family_bound"`
+	FamilyRule  string   `json:"family_rule"`
+	Tally       Tally    `json:"tally"`
 }
 
 // fingerprint hashes every cell's policy and model.
@@ -117,7 +122,13 @@ func (p *Plan) partial(sh Shard, tallies []Tally) *Partial {
 		if params == nil {
 			params = []Param{}
 		}
-		out.Cells[i] = PartialCell{Params: params, Policy: PolicyLabel(c.params), Alpha: c.pol.MetricAlpha(), Effect: c.effect, Tally: tallies[i]}
+		keys := make([]string, len(c.pol.Metrics))
+		for m, mt := range c.pol.Metrics {
+			keys[m] = mt.Key
+		}
+		bound, rule := familyBound(c.pol.OverallAlpha, c.pol.MetricAlpha(), len(keys))
+		out.Cells[i] = PartialCell{Params: params, Policy: PolicyLabel(c.params), Alpha: c.pol.MetricAlpha(), Effect: c.effect,
+			Metrics: keys, FamilyBound: bound, FamilyRule: rule, Tally: tallies[i]}
 		if out.Cells[i].Tally.Detect == nil {
 			out.Cells[i].Tally.Detect = []TimeCount{}
 		}
@@ -143,7 +154,8 @@ func MergePartials(parts ...*Partial) (*Partial, error) {
 		Cells: make([]PartialCell, len(first.Cells)),
 	}
 	for i, c := range first.Cells {
-		out.Cells[i] = PartialCell{Params: c.Params, Policy: c.Policy, Alpha: c.Alpha, Effect: c.Effect, Tally: Tally{Detect: []TimeCount{}}}
+		out.Cells[i] = PartialCell{Params: c.Params, Policy: c.Policy, Alpha: c.Alpha, Effect: c.Effect,
+			Metrics: c.Metrics, FamilyBound: c.FamilyBound, FamilyRule: c.FamilyRule, Tally: Tally{Detect: []TimeCount{}}}
 	}
 	owner := map[int]int{}
 	for pi, p := range parts {
@@ -190,7 +202,8 @@ func sameSweep(a, b *Partial) error {
 	}
 	for i := range a.Cells {
 		x, y := a.Cells[i], b.Cells[i]
-		if x.Policy != y.Policy || x.Alpha != y.Alpha || x.Effect != y.Effect || !slices.Equal(x.Params, y.Params) {
+		if x.Policy != y.Policy || x.Alpha != y.Alpha || x.Effect != y.Effect || !slices.Equal(x.Params, y.Params) ||
+			!slices.Equal(x.Metrics, y.Metrics) || x.FamilyBound != y.FamilyBound || x.FamilyRule != y.FamilyRule {
 			return fmt.Errorf("cell %d differs", i+1)
 		}
 	}
@@ -250,7 +263,8 @@ func (p *Partial) Result() (*Result, error) {
 	}
 	res := &Result{Scenario: p.Scenario, Fidelity: p.Fidelity, Seed: p.Seed, Reps: p.Reps, Grid: p.Grid, Cells: make([]Cell, len(p.Cells))}
 	for i, c := range p.Cells {
-		res.Cells[i] = c.Tally.cell(Cell{Params: c.Params, Policy: c.Policy, Alpha: c.Alpha, Effect: c.Effect})
+		res.Cells[i] = c.Tally.cell(Cell{Params: c.Params, Policy: c.Policy, Alpha: c.Alpha, Effect: c.Effect,
+			FamilyBound: c.FamilyBound, FamilyRule: c.FamilyRule}, c.Metrics)
 	}
 	return res, nil
 }

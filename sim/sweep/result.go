@@ -55,6 +55,24 @@ type Cell struct {
 	SRMShare          float64 `json:"srm_share"`
 	InsufficientShare float64 `json:"insufficient_share"`
 	CompletedShare    float64 `json:"completed_share"`
+	// The Wilson 95% intervals of the three shares.
+	SRMShareLo          float64 `json:"srm_share_lo"`
+	SRMShareHi          float64 `json:"srm_share_hi"`
+	InsufficientShareLo float64 `json:"insufficient_share_lo"`
+	InsufficientShareHi float64 `json:"insufficient_share_hi"`
+	CompletedShareLo    float64 `json:"completed_share_lo"`
+	CompletedShareHi    float64 `json:"completed_share_hi"`
+	// Metrics are the per-metric rates, in the policy's metric order: the
+	// share of rollouts ended by regression in which each metric flagged
+	// it (tally_metric.go). At effect 0 each is that metric's false-rollback
+	// rate, bounded by Alpha, while Rate is the any-metric rate.
+	Metrics []MetricRate `json:"metrics"`
+	// FamilyBound bounds the any-metric false-rollback rate (Rate at
+	// effect 0): overall_alpha when the policy sets it (FamilyRule
+	// "bonferroni": each metric at overall_alpha/M), else M·Alpha
+	// ("union").
+	FamilyBound float64 `json:"family_bound"`
+	FamilyRule  string  `json:"family_rule"`
 }
 
 // Param is one grid parameter value.

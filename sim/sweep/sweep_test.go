@@ -251,6 +251,11 @@ func TestAggregateFPR(t *testing.T) {
 func TestSRMFault(t *testing.T) {
 	cfg := loadConfig(t, "srm-fault")
 	cfg.Grid, cfg.Reps, cfg.Seed = "effect=0", 200, 1
+	// Its returning contexts (population 200,000) need per-context
+	// sampling, which does not model an SRM fault: refused.
+	_, err := Run(context.Background(), cfg)
+	require.ErrorContains(t, err, "does not model an SRM fault on returning contexts")
+	cfg.Model.Traffic.Population = 0
 	res, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
 	c := res.Cells[0]

@@ -43,6 +43,10 @@ type Tally struct {
 	// when each replication ended (TimeCount.T holds the count), for the
 	// median exposure (tally_exposure.go).
 	Exposed []TimeCount `json:"exposed,omitempty"`
+	// Metric[m] counts the rollouts ended by regression (rolled back or
+	// halted) in which metric m flagged the regression at the deciding
+	// check (tally_metric.go); trailing metrics without any are left out.
+	Metric []int64 `json:"metric,omitempty"`
 }
 
 // TimeCount is one value of a run-length encoded multiset of durations.
@@ -69,6 +73,7 @@ func (t *Tally) add(o outcome) {
 		// Time to detection runs from the effect's onset (a detection
 		// before it, a false one, counts as 0).
 		t.addDetection(max(o.elapsed-o.onset, 0), 1)
+		t.addMetrics(o.regressed)
 	}
 	if o.status == stRolledBack {
 		t.RolledBack++
@@ -128,6 +133,7 @@ func (t *Tally) Merge(o Tally) {
 	}
 	t.Detect = merged
 	t.Exposed = mergeCounts(t.Exposed, o.Exposed)
+	t.mergeMetrics(o.Metric)
 }
 
 // Validate checks that t is internally consistent (as a Tally read from a
@@ -141,6 +147,9 @@ func (t *Tally) Validate() error {
 		return fmt.Errorf("more outcomes than the %d replications", t.Reps)
 	}
 	if err := validateCounts(t.Exposed, t.Reps, "exposed"); err != nil {
+		return err
+	}
+	if err := t.validateMetrics(); err != nil {
 		return err
 	}
 	var n int64
@@ -179,9 +188,10 @@ func (t *Tally) quantile(q float64) int64 {
 	return t.Detect[len(t.Detect)-1].T
 }
 
-// cell fills the tallied statistics of c (whose Params, Policy, Alpha and
-// Effect are set) from t.
-func (t *Tally) cell(c Cell) Cell {
+// cell fills the tallied statistics of c (whose Params, Policy, Alpha,
+// Effect, FamilyBound and FamilyRule are set) from t, with the per-metric
+// rates of the given metric keys.
+func (t *Tally) cell(c Cell, keys []string) Cell {
 	if c.Params == nil {
 		c.Params = []Param{}
 	}
@@ -195,10 +205,14 @@ func (t *Tally) cell(c Cell) Cell {
 		c.CompletedShare = float64(t.Completed) / n
 	}
 	c.RateLo, c.RateHi = stats.Wilson(c.Detections, c.Reps, stats.Z95)
+	c.SRMShareLo, c.SRMShareHi = stats.Wilson(int(t.SRM), c.Reps, stats.Z95)
+	c.InsufficientShareLo, c.InsufficientShareHi = stats.Wilson(int(t.Insufficient), c.Reps, stats.Z95)
+	c.CompletedShareLo, c.CompletedShareHi = stats.Wilson(int(t.Completed), c.Reps, stats.Z95)
 	if t.RolledBack > 0 {
 		c.NewContextsMean = float64(t.RolledBackNewContexts) / float64(t.RolledBack)
 	}
 	c.ExposureMedian = float64(countQuantile(t.Exposed, 0.5))
+	c.Metrics = t.metricRates(keys)
 	if c.Detections > 0 {
 		c.DetectMedian = time.Duration(t.quantile(0.5))
 		c.DetectP90 = time.Duration(t.quantile(0.9))

@@ -47,8 +47,10 @@ func randomOutcomes(r *rand.Rand, n int) []outcome {
 		switch r.IntN(6) {
 		case 0:
 			o.status, o.reason = stRolledBack, rsRegression
+			o.regressed = 1 + uint64(r.IntN(7)) // some of 3 metrics
 		case 1:
 			o.status, o.reason = stHalted, rsRegression
+			o.regressed = 1 << uint(r.IntN(3))
 		case 2:
 			o.status, o.reason = stRolledBack, rsSRM
 		case 3:
@@ -102,9 +104,15 @@ func TestTallyMergeExactAndOrderIndependent(t *testing.T) {
 		var detect []int64
 		var rb, rbCtx int64
 		var srm, insuff, done int
+		perMetric := make([]int, 4)
 		for _, o := range outs {
 			if o.reason == rsRegression && (o.status == stRolledBack || o.status == stHalted) {
 				detect = append(detect, o.elapsed)
+				for m := range perMetric {
+					if o.regressed&(1<<m) != 0 {
+						perMetric[m]++
+					}
+				}
 			}
 			if o.status == stRolledBack {
 				rb++
@@ -121,7 +129,7 @@ func TestTallyMergeExactAndOrderIndependent(t *testing.T) {
 		}
 		slices.Sort(detect)
 		n := len(outs)
-		c := groups[0].cell(Cell{})
+		c := groups[0].cell(Cell{}, []string{"a", "b", "c", "d"})
 		assert.Equal(t, n, c.Reps)
 		assert.Equal(t, len(detect), c.Detections)
 		assert.Equal(t, float64(len(detect))/float64(n), c.Rate)
@@ -131,6 +139,20 @@ func TestTallyMergeExactAndOrderIndependent(t *testing.T) {
 		assert.Equal(t, float64(srm)/float64(n), c.SRMShare)
 		assert.Equal(t, float64(insuff)/float64(n), c.InsufficientShare)
 		assert.Equal(t, float64(done)/float64(n), c.CompletedShare)
+		for _, sh := range []struct {
+			k      int
+			lo, hi float64
+		}{{srm, c.SRMShareLo, c.SRMShareHi}, {insuff, c.InsufficientShareLo, c.InsufficientShareHi}, {done, c.CompletedShareLo, c.CompletedShareHi}} {
+			lo, hi := stats.Wilson(sh.k, n, stats.Z95)
+			assert.Equal(t, lo, sh.lo)
+			assert.Equal(t, hi, sh.hi)
+		}
+		require.Len(t, c.Metrics, 4)
+		assert.Zero(t, perMetric[3], "metric d never regresses")
+		for m, k := range perMetric {
+			lo, hi := stats.Wilson(k, n, stats.Z95)
+			assert.Equal(t, MetricRate{Key: string(rune('a' + m)), Detections: k, Rate: float64(k) / float64(n), RateLo: lo, RateHi: hi}, c.Metrics[m])
+		}
 		if rb > 0 {
 			assert.Equal(t, float64(rbCtx)/float64(rb), c.NewContextsMean)
 		}
