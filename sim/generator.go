@@ -33,6 +33,7 @@ type Generator struct {
 	relLo       float64 // the least relRate can be: draws below it need no cosine
 	pending     eventHeap
 	seq         uint64
+	thin        thinBounds
 
 	buckets []float32 // bucket values of the contexts; NaN until computed
 	lognorm []lognormal
@@ -106,7 +107,7 @@ func (g *Generator) drawArrival(t int64) int64 {
 		if t >= g.end {
 			return math.MaxInt64
 		}
-		if u := g.rng.Float64(); u < g.relLo || u < g.relRate(t) {
+		if u := g.rng.Float64(); u < g.relLo || g.accept(u, t) {
 			return t
 		}
 	}
