@@ -57,6 +57,11 @@ type sweepView struct {
 	// JSON: the sweep.json file.
 	MetricFPR []metricFPRRow
 	JSON      string
+	// The interactive charts (sweep_interactive.go): whether each has a
+	// line, the embedded data and the script.
+	PowerChart, FPRChart bool
+	Data                 htmltemplate.JS
+	JS                   htmltemplate.JS
 }
 
 func fmtCI(lo, hi float64) string { return "[" + fmtRate(lo) + ", " + fmtRate(hi) + "]" }
@@ -200,7 +205,7 @@ var sweepHTML = htmltemplate.Must(htmltemplate.New("sweep.html").Parse(`<!DOCTYP
 <table>
 {{range .Info}}<tr><th>{{.Key}}</th><td>{{.Value}}</td></tr>
 {{end}}</table>
-<p class="note">Data: {{.CSV}}, {{.Parquet}}, {{.JSON}} (next to this report).</p>
+<p class="note">Data: <a href="{{.CSV}}">{{.CSV}}</a>, <a href="{{.Parquet}}">{{.Parquet}}</a>, <a href="{{.JSON}}">{{.JSON}}</a> (next to this report).</p>
 {{range .Notes}}<p class="note">{{.}}</p>
 {{end}}{{if .FPR}}
 <h2>False-positive rate (effect 0)</h2>
@@ -215,14 +220,18 @@ var sweepHTML = htmltemplate.Must(htmltemplate.New("sweep.html").Parse(`<!DOCTYP
 {{range .MetricFPR}}<tr{{if .Bad}} class="alert"{{end}}><td>{{.Policy}}</td><td class="num">{{.Alpha}}</td><td>{{.Metric}}</td><td class="num">{{.Detections}}</td><td class="num">{{.Rate}}</td><td>{{.CI}}</td><td{{if .Bad}} class="bad"{{end}}>{{.Verdict}}</td></tr>
 {{end}}</table>
 {{end}}
-{{if .FPRURI}}<figure><img {{.FPRURI}} width="1080" alt="false-positive rate vs alpha"></figure>{{end}}
+{{if .FPRChart}}<div class="ichart" data-chart="fpr"><div class="legend"></div><svg viewBox="0 0 800 300" role="img" aria-label="false-positive rate against alpha with Wilson 95% bands and the line rate = alpha"></svg><div class="tip" hidden></div></div>
+<p class="note">Hover the chart for each line's rate, Wilson 95% interval and detections at that alpha.</p>{{end}}
+{{if .FPRURI}}<details><summary>Static chart (PNG)</summary><figure><img {{.FPRURI}} width="1080" alt="false-positive rate vs alpha"></figure></details>{{end}}
 {{end}}{{if .Power}}
 <h2>Power (detection rate) by effect</h2>
 <table>
 <tr><th>Policy</th>{{range .Effects}}<th>effect {{.}}</th>{{end}}</tr>
 {{range .Power}}<tr><td>{{.Policy}}</td>{{range .Cells}}<td class="num">{{.Rate}}{{if .CI}} {{.CI}}{{end}}</td>{{end}}</tr>
 {{end}}</table>
-{{if .PowerURI}}<figure><img {{.PowerURI}} width="1080" alt="power vs effect"></figure>{{end}}
+{{if .PowerChart}}<div class="ichart" data-chart="power"><div class="legend"></div><svg viewBox="0 0 800 300" role="img" aria-label="power curves: detection rate against effect per policy with Wilson 95% bands"></svg><div class="tip" hidden></div></div>
+<p class="note">Hover a power curve for each policy's detection rate, Wilson 95% interval, detections and median time to detection at that effect.</p>{{end}}
+{{if .PowerURI}}<details><summary>Static chart (PNG)</summary><figure><img {{.PowerURI}} width="1080" alt="power vs effect"></figure></details>{{end}}
 {{if .FrontierURI}}<h2>Exposure-cost frontier</h2><p class="note">One point per policy and effect: x is the policy's false-rollback rate (its effect-0 cell), y the median number of contexts exposed to the regressing variation by the end of the rollout. Down and left is better.</p><figure><img {{.FrontierURI}} width="1080" alt="exposure-cost frontier"></figure>{{end}}
 {{end}}
 <h2>Time to detection and how rollouts ended</h2>
@@ -231,6 +240,8 @@ var sweepHTML = htmltemplate.Must(htmltemplate.New("sweep.html").Parse(`<!DOCTYP
 <tr><th>Policy</th><th>Effect</th><th>Reps</th><th>Detections</th><th>Rate</th><th>Median (h)</th><th>P90 (h)</th><th>New contexts</th><th>SRM</th><th>Insufficient</th><th>Completed</th></tr>
 {{range .Detect}}<tr><td>{{.Policy}}</td><td class="num">{{.Effect}}</td><td class="num">{{.Reps}}</td><td class="num">{{.Detections}}</td><td class="num">{{.Rate}}</td><td class="num">{{.Median}}</td><td class="num">{{.P90}}</td><td class="num">{{.NewContexts}}</td><td class="num">{{.SRM}}</td><td class="num">{{.Insufficient}}</td><td class="num">{{.Completed}}</td></tr>
 {{end}}</table>
+<script type="application/json" id="guardsim-sweep">{{.Data}}</script>
+<script>{{.JS}}</script>
 </body>
 </html>
 `))
@@ -292,7 +303,17 @@ func WriteSweep(dir string, res *sweep.Result) error {
 	if err := writeTemplate(filepath.Join(dir, "report.md"), func(w io.Writer) error { return sweepMD.Execute(w, v) }); err != nil {
 		return fmt.Errorf("write sweep: %w", err)
 	}
-	v.CSS = htmltemplate.CSS(css)
+	v.CSS = htmltemplate.CSS(css + sweepInteractiveCSS)
+	switch data, err := sweepData(res); {
+	case errors.Is(err, errNonFinite):
+		v.Notes = append(v.Notes, "No interactive charts: "+err.Error()+" (see sweep.csv).")
+		v.Data = "{}"
+	case err != nil:
+		return fmt.Errorf("write sweep: %w", err)
+	default:
+		v.Data, v.JS = data, htmltemplate.JS(sweepInteractiveJS)
+		v.PowerChart, v.FPRChart = len(interactivePowerSeries(res)) > 0, len(interactiveFPRSeries(res)) > 0
+	}
 	if err := writeTemplate(filepath.Join(dir, "report.html"), func(w io.Writer) error { return sweepHTML.Execute(w, v) }); err != nil {
 		return fmt.Errorf("write sweep: %w", err)
 	}
