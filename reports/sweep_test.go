@@ -193,12 +193,19 @@ func TestSweepReport(t *testing.T) {
 	html := readFile(t, filepath.Join(dir, "report.html"))
 	assert.NotContains(t, html, "http://")
 	assert.NotContains(t, html, "https://")
-	attrs := attrURL.FindAllStringSubmatch(html, -1)
-	require.Len(t, attrs, 3, "power, FPR and exposure-cost frontier plots")
-	assert.Contains(t, md, "![exposure-cost frontier](frontier.png)")
-	for _, a := range attrs {
-		assert.True(t, strings.HasPrefix(a[2], "data:image/png;base64,"))
+	// The plots are embedded; the only links are the data files next to
+	// the report.
+	var imgs, links []string
+	for _, a := range attrURL.FindAllStringSubmatch(html, -1) {
+		if strings.HasPrefix(a[2], "data:image/png;base64,") {
+			imgs = append(imgs, a[2])
+		} else {
+			links = append(links, a[2])
+		}
 	}
+	require.Len(t, imgs, 3, "power, FPR and exposure-cost frontier plots")
+	assert.Equal(t, []string{SweepCSV, SweepParquet}, links)
+	assert.Contains(t, md, "![exposure-cost frontier](frontier.png)")
 }
 
 func TestSweepGridsWithoutPlots(t *testing.T) {
