@@ -204,7 +204,7 @@ func TestSweepReport(t *testing.T) {
 		}
 	}
 	require.Len(t, imgs, 3, "power, FPR and exposure-cost frontier plots")
-	assert.Equal(t, []string{SweepCSV, SweepParquet}, links)
+	assert.Equal(t, []string{SweepCSV, SweepParquet, SweepJSON}, links)
 	assert.Contains(t, md, "![exposure-cost frontier](frontier.png)")
 }
 
