@@ -246,3 +246,33 @@ func TestChangeEventsKeepOutputsDeterministic(t *testing.T) {
 		assert.Equal(t, string(first), string(data), "run %d", i+1)
 	}
 }
+
+// Point 1 of issue 12 on every alerting command: with the routing key
+// exported (and even the change events on), run, replay, compare and
+// sweep reach no real endpoint.
+func TestNoCommandPagesWithTheKeyExported(t *testing.T) {
+	_, hits := fakeRealPagerDuty(t)
+	tmp := t.TempDir()
+	ev := filepath.Join(tmp, "events.parquet")
+	code, _, stderr := cli(t, nil, "generate", "--scenario", "srm-fault", "--out", ev, "-q")
+	require.Equal(t, 0, code, stderr)
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"run", []string{"run", "--scenario", "srm-fault"}},
+		{"replay", []string{"replay", "--events", ev, "--rollout", "srm-fault"}},
+		{"compare", []string{"compare", "--scenario", "srm-fault", "--policies", "launchdarkly,growthbook"}},
+		{"sweep", []string{"sweep", "--scenario", "srm-fault", "--grid", "effect=0", "--reps", "4"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append(tc.args, "--out", filepath.Join(tmp, tc.name), "--quiet")
+			if tc.name != "sweep" {
+				args = append(args, "--"+flagChangeEvents)
+			}
+			code, _, stderr := cli(t, keyEnv, args...)
+			require.Equal(t, 0, code, stderr)
+		})
+	}
+	assert.Zero(t, hits.Load(), "nothing reached the real endpoint")
+}
