@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -246,4 +247,28 @@ func TestParseAlertKind(t *testing.T) {
 		require.NoError(t, err, tc.in)
 		assert.Equal(t, tc.want, got)
 	}
+}
+
+// A snapshot taken before the start change event went out (a rollout made
+// with Options.Start, no event yet) keeps it pending: the restored rollout
+// sends the same alerts and makes the same checks as one never stopped.
+func TestSnapshotKeepsThePendingStartEvent(t *testing.T) {
+	p := basePolicy()
+	p.Alerts = &engine.AlertPolicy{ChangeEvents: true}
+	s := healthyStream()
+	want := &recorder{}
+	wantRes := run(t, p, s, want)
+
+	r, err := engine.NewRollout(p, engine.Options{Start: t0})
+	require.NoError(t, err)
+	snap, err := r.Snapshot()
+	require.NoError(t, err)
+	got := &recorder{}
+	r2, err := engine.Restore(p, engine.Options{Notifier: got}, snap)
+	require.NoError(t, err)
+	res, err := r2.Feed(context.Background(), &engine.SliceSource{Events: s.evs}, time.Time{})
+	require.NoError(t, err)
+	assert.Equal(t, want.kinds(), got.kinds())
+	assert.Equal(t, decisions(wantRes), decisions(res))
+	assert.Equal(t, len(wantRes.Timeline), len(res.Timeline))
 }

@@ -78,6 +78,7 @@ type snapState struct {
 	Extended, Holding     bool
 	NextCheck, NextEval   int64
 	Triggered, EqualSoFar bool
+	StartPending          bool // the start change event is not sent yet (notify.go)
 
 	// The context table: keys in index order, the ContextID → index pairs,
 	// whether the key map was built.
@@ -155,7 +156,7 @@ func (r *Rollout) Snapshot() ([]byte, error) {
 		Policy: fp, StartSet: r.startSet, Start: r.start, Last: r.last,
 		Status: r.status, Outcome: r.outcome, Step: r.step, StepEnd: r.stepEnd,
 		Extended: r.extended, Holding: r.holding, NextCheck: r.nextCheck, NextEval: r.nextEval,
-		Triggered: r.triggered, EqualSoFar: r.equalSoFar,
+		Triggered: r.triggered, EqualSoFar: r.equalSoFar, StartPending: r.startPending,
 		Strata: r.strata, StepNew: r.stepNew, Arms: r.arms, StepData: r.stepData,
 		SRMPending: r.srmPending, SRMCum: r.srmCum, SRMExp: r.srmExp,
 		Verdicts: r.verdicts, Timeline: r.timeline,
@@ -345,6 +346,7 @@ func (r *Rollout) load(s *snapState) error {
 	r.stepEnd, r.extended, r.holding = s.StepEnd, s.Extended, s.Holding
 	r.nextCheck, r.nextEval = s.NextCheck, s.NextEval
 	r.triggered, r.equalSoFar = s.Triggered, s.EqualSoFar
+	r.startPending = s.StartPending
 
 	t := &r.ctxIdx
 	for _, k := range s.Keys {
