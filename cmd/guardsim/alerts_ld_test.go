@@ -263,7 +263,7 @@ func TestNoCommandPagesWithTheKeyExported(t *testing.T) {
 		{"run", []string{"run", "--scenario", "srm-fault"}},
 		{"replay", []string{"replay", "--events", ev, "--rollout", "srm-fault"}},
 		{"compare", []string{"compare", "--scenario", "srm-fault", "--policies", "launchdarkly,growthbook"}},
-		{"sweep", []string{"sweep", "--scenario", "srm-fault", "--grid", "effect=0", "--reps", "4"}},
+		{"sweep", []string{"sweep", "--scenario", "latency-regression", "--grid", "effect=0", "--reps", "4"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append(tc.args, "--out", filepath.Join(tmp, tc.name), "--quiet")
