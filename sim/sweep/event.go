@@ -30,16 +30,23 @@ func simulateEvent(ctx context.Context, c *cellPlan, seed uint64) (outcome, erro
 	if err != nil {
 		return outcome{}, err
 	}
+	return outcomeOf(c.model, res), nil
+}
+
+// outcomeOf is the sweep outcome of an engine result: its outcome, the
+// effect's onset and, for a regression, the metrics flagged at the last
+// check (the one that ended the rollout).
+func outcomeOf(m sim.Model, res *engine.Result) outcome {
 	o := fromEngine(res.Outcome)
-	o.onset = effectOnset(c.model, res)
+	o.onset = effectOnset(m, res)
 	if o.reason == rsRegression && len(res.Timeline) > 0 {
-		for m, mc := range res.Timeline[len(res.Timeline)-1].Metrics {
+		for i, mc := range res.Timeline[len(res.Timeline)-1].Metrics {
 			if mc.Regressed {
-				o.regressed |= metricBit(m)
+				o.regressed |= metricBit(i)
 			}
 		}
 	}
-	return o, nil
+	return o
 }
 
 // effectOnset is when the model's effect began in a rollout, in ns from its

@@ -36,9 +36,11 @@ func TestEventStopsAtEnd(t *testing.T) {
 			m.Seed = seed
 			full, err := sim.Simulate(context.Background(), p, m, engine.Options{}, nil)
 			require.NoError(t, err)
-			want := fromEngine(full.Outcome)
-			want.onset = effectOnset(m, full)
+			want := outcomeOf(m, full)
 			require.Equal(t, want, got, "%s rep %d", name, rep)
+			if got.reason == rsRegression {
+				require.NotZero(t, got.regressed, "%s rep %d: the regression names its metric", name, rep)
+			}
 			require.NotEqual(t, stRunning, got.status, "%s rep %d ends before the horizon", name, rep)
 		}
 	}
