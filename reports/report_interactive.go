@@ -118,7 +118,7 @@ const interactiveJS = `
 (function(){
 var el=document.getElementById('guardsim-data');if(!el)return;
 var D=JSON.parse(el.textContent),T=D.timeline||[],P=D.policy||{};
-var H=220,ML=58,MR=12,MT=10,MB=30;
+var H=220,ML=58,MR=12,MT=14,MB=30;
 function num(x){if(x===null||x===undefined||!isFinite(x))return '—';var s=Number(x).toPrecision(6);if(s.indexOf('e')<0&&s.indexOf('.')>=0){s=s.replace(/0+$/,'').replace(/\.$/,'');}return s;}
 function sgn(x){var s=num(x);return (x>0?'+':'')+s;}
 function hrs(i){return (T[i].elapsed||0)/3600;}
@@ -148,6 +148,7 @@ s+='<polygon class="band" points="'+up.concat(dn).join(' ')+'" fill="#4a78c2" fi
 s+='<polyline class="est" points="'+r.map(function(i){return X(hrs(i)).toFixed(1)+','+Y(M(i).estimate).toFixed(1);}).join(' ')+'" fill="none" stroke="#2b5aa8" stroke-width="1.6"/>';});
 T.forEach(function(c,i){if(ready(i)){var m=M(i);s+='<circle class="pt" data-i="'+i+'" cx="'+X(hrs(i)).toFixed(1)+'" cy="'+Y(m.estimate).toFixed(1)+'" r="2.4" fill="'+(m.regressed?'#c0392b':'#2b5aa8')+'"/>';}});
 s+='<line class="guide" x1="0" x2="0" y1="'+MT+'" y2="'+(H-MB)+'" stroke="#1d2330" stroke-width="1" visibility="hidden"/>';
+var md=(P.metrics||[])[k]||{},unit=md.kind==='binary'?'proportion':(md.unit||'');if(unit)s+='<text class="unit" x="'+(ML-4)+'" y="'+(MT-1)+'" text-anchor="end">'+esc(unit)+'</text>';
 if(clipped)s+='<text class="clipped" x="'+(W-MR)+'" y="'+(MT+10)+'" text-anchor="end" style="fill:#8f1d1a">early band clipped</text>';
 svg.innerHTML=s;var guide=svg.querySelector('.guide');
 function show(i){var c=T[i],m=M(i)||{original:{},new:{}},ct=c.contexts||[0,0];

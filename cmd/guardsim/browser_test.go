@@ -26,7 +26,9 @@ import (
 type browserTimeline struct {
 	Policy struct {
 		Metrics []struct {
-			Key string `json:"key"`
+			Key  string `json:"key"`
+			Kind string `json:"kind"`
+			Unit string `json:"unit"`
 		} `json:"metrics"`
 	} `json:"policy"`
 	Timeline []struct {
@@ -160,7 +162,15 @@ func TestReportInBrowser(t *testing.T) {
 		}
 		require.Greater(t, ready, 2)
 		assert.Equal(t, ready, points[k], "points of metric %d", k)
+		// The y axis says what the differences are measured in, as the PNGs do.
+		wantUnit := tl.Policy.Metrics[k].Unit
+		if tl.Policy.Metrics[k].Kind == "binary" {
+			wantUnit = "proportion"
+		}
+		gotUnit := evalJS[string](ctx, t, fmt.Sprintf(`(()=>{const u=document.querySelector('.tile[data-index="%d"] svg text.unit');return u?u.textContent:''})()`, k))
+		assert.Equal(t, wantUnit, gotUnit, "y unit of metric %d", k)
 	}
+	assert.Equal(t, "ms", tl.Policy.Metrics[0].Unit, "the default scenario's latency metric is in ms")
 
 	// Hover chart points: the first, a middle and the last ready check of
 	// each metric; the tooltip must show that check's numbers.
