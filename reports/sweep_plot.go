@@ -5,8 +5,6 @@ import (
 	"image/color"
 	"math"
 	"slices"
-	"strconv"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -32,74 +30,29 @@ func (e errXYs) Len() int                        { return len(e) }
 func (e errXYs) XY(i int) (float64, float64)     { return e[i].x, e[i].y }
 func (e errXYs) YError(i int) (float64, float64) { return e[i].y - e[i].lo, e[i].hi - e[i].y }
 
-// powerSeries groups the cells with Effect ≥ 0 by policy (only policies
-// with at least one positive effect), sorted by effect.
+// powerSeries is the power curves of the PNG plot: the lines of
+// interactivePowerSeries (the grouping the report.html charts use too), as
+// points (effect, rate, Wilson interval).
 func powerSeries(res *sweep.Result) []series {
-	var out []series
-	idx := map[string]int{}
-	hasPos := map[string]bool{}
-	for _, c := range res.Cells {
-		if c.Effect < 0 || math.IsNaN(c.Effect) {
-			continue
-		}
-		if c.Effect > 0 {
-			hasPos[c.Policy] = true
-		}
-		i, ok := idx[c.Policy]
-		if !ok {
-			i = len(out)
-			idx[c.Policy] = i
-			out = append(out, series{label: orDash(c.Policy)})
-		}
-		out[i].points = append(out[i].points, seriesPoint{c.Effect, c.Rate, c.RateLo, c.RateHi})
-	}
-	kept := out[:0]
-	for _, s := range out {
-		pol := s.label
-		if pol == "—" {
-			pol = ""
-		}
-		if hasPos[pol] {
-			slices.SortStableFunc(s.points, func(a, b seriesPoint) int { return cmpFloat(a.x, b.x) })
-			kept = append(kept, s)
-		}
-	}
-	return kept
+	return seriesPoints(res, interactivePowerSeries(res), func(c sweep.Cell) float64 { return c.Effect })
 }
 
-// fprSeries groups the effect-0 cells by the parameters other than alpha
-// and effect, sorted by alpha.
+// fprSeries is the false-positive lines of the PNG plot: the lines of
+// interactiveFPRSeries as points (alpha, rate, Wilson interval).
 func fprSeries(res *sweep.Result) []series {
-	var out []series
-	idx := map[string]int{}
-	for _, c := range res.Cells {
-		if c.Effect != 0 || !(c.Alpha > 0) {
-			continue
+	return seriesPoints(res, interactiveFPRSeries(res), func(c sweep.Cell) float64 { return c.Alpha })
+}
+
+// seriesPoints turns lines of cell indexes (already in x order) into
+// plotted points.
+func seriesPoints(res *sweep.Result, lines []sweepSeries, x func(sweep.Cell) float64) []series {
+	out := make([]series, len(lines))
+	for i, l := range lines {
+		out[i].label = l.Label
+		for _, j := range l.Cells {
+			c := res.Cells[j]
+			out[i].points = append(out[i].points, seriesPoint{x(c), c.Rate, c.RateLo, c.RateHi})
 		}
-		var parts []string
-		for _, p := range c.Params {
-			if p.Name != "alpha" && p.Name != "effect" {
-				v := strconv.FormatFloat(p.Value, 'g', -1, 64)
-				if p.Text != "" {
-					v = p.Text
-				}
-				parts = append(parts, p.Name+"="+v)
-			}
-		}
-		label := strings.Join(parts, " ")
-		if label == "" {
-			label = "false-positive rate"
-		}
-		i, ok := idx[label]
-		if !ok {
-			i = len(out)
-			idx[label] = i
-			out = append(out, series{label: label})
-		}
-		out[i].points = append(out[i].points, seriesPoint{c.Alpha, c.Rate, c.RateLo, c.RateHi})
-	}
-	for _, s := range out {
-		slices.SortStableFunc(s.points, func(a, b seriesPoint) int { return cmpFloat(a.x, b.x) })
 	}
 	return out
 }
