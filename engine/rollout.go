@@ -276,9 +276,9 @@ func (r *Rollout) lookup(ev *Event) int32 {
 		return i
 	}
 	i := r.ctxIdx.add(ev)
-	r.ctxs = append(r.ctxs, ctxState{arm: Unassigned, lastNewStep: -1})
+	r.ctxs = appendGrow(r.ctxs, ctxState{arm: Unassigned, lastNewStep: -1})
 	for range r.pol.Metrics {
-		r.vals = append(r.vals, metricVal{})
+		r.vals = appendGrow(r.vals, metricVal{})
 	}
 	return i
 }
