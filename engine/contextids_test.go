@@ -83,3 +83,89 @@ func BenchmarkContextIDs(b *testing.B) {
 		}
 	})
 }
+
+// TestContextIDsAssignEqualsID checks that Assign numbers a stream exactly
+// as ID does key by key: new and repeated keys in one group, a key first
+// seen and repeated within a group, groups across table growth, a group
+// shorter than the batch, empty keys and keys too long to number.
+func TestContextIDsAssignEqualsID(t *testing.T) {
+	var one, batch engine.ContextIDs
+	x := uint64(7)
+	var evs []engine.Event
+	for i := 0; i < 200_000; i++ {
+		x = x*6364136223846793005 + 1442695040888963407
+		k := "user-" + strconv.Itoa(int(x>>40)%60000)
+		switch i % 9973 {
+		case 0:
+			k = ""
+		case 1:
+			k = strings.Repeat("z", 70000)
+		case 2:
+			k = strings.Repeat("z", 65000)
+		}
+		evs = append(evs, engine.Event{ContextKey: k})
+	}
+	want := make([]uint32, len(evs))
+	for i, ev := range evs {
+		want[i] = one.ID(ev.ContextKey)
+	}
+	for lo := 0; lo < len(evs); {
+		hi := min(len(evs), lo+1+lo%5000) // batches of varying sizes
+		batch.Assign(evs[lo:hi])
+		lo = hi
+	}
+	for i := range evs {
+		require.Equal(t, want[i], evs[i].ContextID, "event %d key %.20q", i, evs[i].ContextKey)
+	}
+	require.Equal(t, one.Len(), batch.Len())
+	require.NotZero(t, want[2], "the 65000-byte key is numbered")
+	require.Zero(t, want[1], "the 70000-byte key is not")
+}
+
+// BenchmarkContextIDsBatch numbers batches of 8192 events, as the Parquet
+// Reader does (ns/op is per event): key by key with ID, and with Assign.
+// The events' keys sit in the batch, as a decoded page's do; their
+// contexts are 2M keys in a random order.
+func BenchmarkContextIDsBatch(b *testing.B) {
+	const n = 2_000_000
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = "user-" + strconv.Itoa(i)
+	}
+	// The events' keys are copies laid out in event order.
+	evs := make([]engine.Event, 1<<20)
+	page := make([]byte, 0, 16*len(evs))
+	x := uint64(1)
+	for range evs {
+		x = x*6364136223846793005 + 1442695040888963407
+		page = append(page, keys[int(x>>33)%n]...)
+	}
+	off := 0
+	x = 1
+	for i := range evs {
+		x = x*6364136223846793005 + 1442695040888963407
+		k := len(keys[int(x>>33)%n])
+		evs[i].ContextKey = unsafe.String(&page[off], k)
+		off += k
+	}
+	run := func(b *testing.B, assign bool) {
+		var ids engine.ContextIDs
+		for _, k := range keys {
+			ids.ID(k)
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i += 8192 {
+			lo := i & (len(evs) - 1)
+			batch := evs[lo : lo+min(8192, b.N-i)]
+			if assign {
+				ids.Assign(batch)
+				continue
+			}
+			for j := range batch {
+				batch[j].ContextID = ids.ID(batch[j].ContextKey)
+			}
+		}
+	}
+	b.Run("ID", func(b *testing.B) { run(b, false) })
+	b.Run("Assign", func(b *testing.B) { run(b, true) })
+}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/pflag"
@@ -21,9 +22,32 @@ import (
 func main() {
 	ctx, stop := notifyContext(context.Background())
 	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, stderrTerminal: term.IsTerminal(int(os.Stderr.Fd()))}
+	stopProfile, err := startCPUProfile(os.Getenv("GUARDSIM_CPUPROFILE"))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "guardsim: GUARDSIM_CPUPROFILE: %v\n", err)
+		os.Exit(1)
+	}
 	code := run(ctx, os.Args[1:], e)
+	stopProfile()
 	stop()
 	os.Exit(code)
+}
+
+// startCPUProfile writes a CPU profile of the whole command to path (go
+// tool pprof reads it) when path is set; the returned function ends it.
+func startCPUProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
 }
 
 // interrupted is the cancellation cause of a command stopped by a signal.

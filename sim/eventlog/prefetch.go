@@ -7,12 +7,15 @@ import (
 	"github.com/guardsim/guardsim/engine"
 )
 
-// Decoding ahead: with two or more CPUs the Reader decodes, merges and
-// numbers the events on a goroutine of its own while the caller (the
-// engine) consumes the batches decoded before. A replay then uses two
-// cores: decoding a Parquet file and running the engine cost about the
-// same. The events and their order are exactly those of decoding on the
-// caller's goroutine; only the batch boundaries Read returns differ.
+// Decoding ahead: with two or more CPUs the Reader works as a pipeline of
+// three stages, each on its own goroutine: one decodes and merges the
+// files into batches, the next numbers the batches' context keys
+// (ContextIDs.Assign, which waits on memory more than it computes), and
+// the caller (the engine) consumes the numbered batches. The three cost
+// about the same in a replay, so with two cores neither core waits for
+// the other for long. The events and their order are exactly those of
+// decoding on the caller's goroutine; only the batch boundaries Read
+// returns differ.
 
 const (
 	prefetchBatch = 8192 // events per batch handed over
@@ -24,10 +27,11 @@ func prefetchOn() bool { return runtime.GOMAXPROCS(0) > 1 }
 
 // prefetch is the hand-over between the decoding goroutine and Read.
 type prefetch struct {
-	full chan aheadBatch     // decoded batches, in order
-	free chan []engine.Event // consumed buffers, for reuse
-	quit chan struct{}       // closed by stop
-	done chan struct{}       // closed when the goroutine has returned
+	decoded chan aheadBatch     // decoded batches, in order, to number
+	full    chan aheadBatch     // numbered batches, in order
+	free    chan []engine.Event // consumed buffers, for reuse
+	quit    chan struct{}       // closed by stop
+	done    chan struct{}       // closed when both goroutines have returned
 
 	cur aheadBatch // the batch Read is consuming
 	pos int
@@ -40,23 +44,27 @@ type aheadBatch struct {
 	err error
 }
 
-// readAhead is Read through the decoding goroutine, started on first use.
-// The goroutine decodes at most prefetchDepth batches ahead; Close stops
-// it, and a cancelled ctx only ends the Read waiting on it.
+// readAhead is Read through the decoding and numbering goroutines,
+// started on first use. They work at most prefetchDepth batches ahead
+// each; Close stops them, and a cancelled ctx only ends the Read waiting
+// on them.
 func (r *Reader) readAhead(ctx context.Context, buf []engine.Event) (int, error) {
 	p := r.pre
 	if p == nil {
 		p = &prefetch{
-			full: make(chan aheadBatch, prefetchDepth),
-			free: make(chan []engine.Event, prefetchDepth+2),
-			quit: make(chan struct{}),
-			done: make(chan struct{}),
+			decoded: make(chan aheadBatch, prefetchDepth),
+			full:    make(chan aheadBatch, prefetchDepth),
+			free:    make(chan []engine.Event, 2*prefetchDepth+3),
+			quit:    make(chan struct{}),
+			done:    make(chan struct{}),
 		}
-		for range prefetchDepth + 2 {
+		for range 2*prefetchDepth + 3 {
 			p.free <- make([]engine.Event, prefetchBatch)
 		}
 		r.pre = p
-		go r.decodeAhead(p)
+		decoding := make(chan struct{})
+		go r.decodeAhead(p, decoding)
+		go r.numberAhead(p, decoding)
 	}
 	for p.pos >= len(p.cur.evs) {
 		if p.cur.err != nil {
@@ -79,10 +87,10 @@ func (r *Reader) readAhead(ctx context.Context, buf []engine.Event) (int, error)
 }
 
 // decodeAhead fills free buffers with the next events until the end of
-// the stream, an error, or stop.
-func (r *Reader) decodeAhead(p *prefetch) {
+// the stream, an error, or stop; it closes done when it returns.
+func (r *Reader) decodeAhead(p *prefetch, done chan<- struct{}) {
 	ctx := context.Background() // stopped through p.quit
-	defer close(p.done)
+	defer close(done)
 	for {
 		var buf []engine.Event
 		select {
@@ -93,13 +101,40 @@ func (r *Reader) decodeAhead(p *prefetch) {
 		r.mu.Lock()
 		n, err := r.readMerged(ctx, buf)
 		r.mu.Unlock()
-		r.number(buf[:n])
 		select {
-		case p.full <- aheadBatch{evs: buf[:n], err: err}:
+		case p.decoded <- aheadBatch{evs: buf[:n], err: err}:
 		case <-p.quit:
 			return
 		}
 		if err != nil {
+			return
+		}
+	}
+}
+
+// numberAhead numbers the decoded batches' context keys, in order, and
+// hands them to Read, until the batch that ends the stream or stop. It
+// closes p.done once it and the decoding goroutine (decoding) have
+// returned.
+func (r *Reader) numberAhead(p *prefetch, decoding <-chan struct{}) {
+	defer func() {
+		<-decoding
+		close(p.done)
+	}()
+	for {
+		var b aheadBatch
+		select {
+		case b = <-p.decoded:
+		case <-p.quit:
+			return
+		}
+		r.number(b.evs)
+		select {
+		case p.full <- b:
+		case <-p.quit:
+			return
+		}
+		if b.err != nil {
 			return
 		}
 	}

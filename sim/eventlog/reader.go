@@ -277,9 +277,7 @@ func (r *Reader) Read(ctx context.Context, buf []engine.Event) (int, error) {
 
 // number sets the events' ContextIDs.
 func (r *Reader) number(evs []engine.Event) {
-	for i := range evs {
-		evs[i].ContextID = r.ids.ID(evs[i].ContextKey)
-	}
+	r.ids.Assign(evs)
 }
 
 var errClosed = errors.New("eventlog: read after Close")
