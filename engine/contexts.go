@@ -5,59 +5,98 @@ import (
 	"unsafe"
 )
 
-// contextTable numbers the contexts the engine has seen: index i is the
-// state ctxs[i]. Events that carry a ContextID find their index in a slice
-// (no hashing); events without one go through a key map, which is built
-// only once such an event arrives. A plain Go map keyed by the event's
-// string would cost a hash and a key comparison per event, the engine's
-// largest cost before this table.
+// contextTable numbers the contexts the engine has seen and keeps their
+// state. Each context has a handle h and one record of cells: cells
+// [h·stride] is its ctxState, the next cells its metric values (one per
+// metric, then one per ratio metric for the denominator sum), so that an
+// event finds everything of its context in one place, usually one or two
+// cache lines, instead of in a slice per kind of state. The cells hold no
+// pointers: the garbage collector does not scan them.
+//
+// Events that carry a ContextID find their handle without hashing. While
+// the table is direct (not sparse) the handle is the ID−1 itself: the
+// record of an ID not seen yet is unused, and the records cover the IDs up
+// to a bound (directLimit), so dense IDs (ContextIDs) and IDs from a
+// bounded population (the generator numbers its contexts) cost no lookup
+// at all. An ID beyond the bound, or an event without an ID for a context
+// not seen yet, makes the table sparse for good: handles become the order
+// of appearance, byID maps IDs to handles and, for events without an ID,
+// a key map (built only once such an event arrives). A plain Go map keyed
+// by the event's string would cost a hash and a key comparison per event,
+// the engine's largest cost before this table.
 type contextTable struct {
-	// sparse is false while every context came with ContextID index+1
-	// (dense numbers in order of appearance, as ContextIDs gives): then
-	// the ID is the index and byID is not needed.
 	sparse bool
-	byID   []int32          // ContextID → index+1; 0: not seen yet
-	index  map[string]int32 // key → index; nil until an event without an ID
+	n      int // contexts
+	cells  []metricVal
+	stride int // cells per record
+	// order[j] is the handle of the j-th context to appear, in direct
+	// mode; nil while that is j itself (dense IDs).
+	order []int32
+	byID  []int32          // sparse: ContextID → handle+1; 0: not seen yet
+	index map[string]int32 // key → handle; nil until an event without an ID
 	// The engine keeps its own copy of each key (sources may reuse the
-	// bytes).
+	// bytes), in order of appearance.
 	store keyStore
 }
 
-// keyStore keeps copies of keys: keys[i] locates key i in chunks,
-// pointer-free so that the garbage collector need not scan one string per
-// context.
-type keyStore struct {
-	keys   []keyRef
-	chunks [][]byte
-	cur    int // chunks[cur-1] takes the next short key; 0: none yet
+// A ctxState shares its record's first cell.
+var _ [unsafe.Sizeof(metricVal{}) - unsafe.Sizeof(ctxState{})]byte
+
+// directBudget bounds the memory of the records of a direct table beyond
+// four times its contexts (IDs not seen yet have records too).
+const directBudget = 32 << 20
+
+// init sets the record size for a policy: a header cell, nm metric cells
+// and nden denominator cells.
+func (t *contextTable) init(nm, nden int) {
+	t.stride = 1 + nm + nden
 }
 
-// keyRef is chunk<<32 | offset<<16 | length (length < arenaChunk/4), or
-// chunk<<32 | bigKey for a key that has a chunk of its own.
-type keyRef uint64
+// ctx returns the state of context h.
+func (t *contextTable) ctx(h int32) *ctxState {
+	return (*ctxState)(unsafe.Pointer(&t.cells[int(h)*t.stride]))
+}
 
-const (
-	arenaChunk = 1 << 16 // bytes per chunk of keys
-	bigKey     = 1<<16 - 1
-)
+// rec returns the record of context h: rec[1+m] is metric m's value.
+func (t *contextTable) rec(h int32) []metricVal {
+	b := int(h) * t.stride
+	return t.cells[b : b+t.stride : b+t.stride]
+}
+
+// handle is the handle of the j-th context to appear.
+func (t *contextTable) handle(j int) int32 {
+	if t.order == nil {
+		return int32(j)
+	}
+	return t.order[j]
+}
+
+// slots is the number of records.
+func (t *contextTable) slots() int { return len(t.cells) / t.stride }
 
 // idLimit is the largest ContextID cached by index: IDs up to 4M, or up to
 // twice the contexts seen, so that a stray huge ID cannot make the engine
 // allocate a huge slice (such IDs take the key map).
 func (t *contextTable) idLimit() uint32 {
-	return uint32(min(max(2*len(t.store.keys), 1<<22), 1<<30))
+	return uint32(min(max(2*t.n, 1<<22), 1<<30))
 }
 
-// lookup returns the index of ev's context, or -1 if it is new.
+// directLimit is the largest ContextID a direct table takes.
+func (t *contextTable) directLimit() int {
+	return min(max(4*(t.n+1), directBudget/(t.stride*int(unsafe.Sizeof(metricVal{})))), (1<<31-1)/t.stride)
+}
+
+// lookup returns the handle of ev's context, or -1 if it is new.
 func (t *contextTable) lookup(ev *Event) int32 {
 	if id := ev.ContextID; id != 0 {
 		if !t.sparse {
-			if int(id) <= len(t.store.keys) {
-				return int32(id) - 1
+			if h := int(id) - 1; h < t.slots() && t.ctx(int32(h)).used {
+				return int32(h)
 			}
 			if t.index == nil {
 				return -1
 			}
+			// The key may be known without an ID or under another one.
 			t.makeSparse()
 		}
 		if int(id) < len(t.byID) {
@@ -88,31 +127,77 @@ func (t *contextTable) lookup(ev *Event) int32 {
 }
 
 // add registers ev's context, which lookup reported new, and returns its
-// index (the number of contexts before it).
+// handle. Its state is fresh: arm Unassigned, values zero.
 func (t *contextTable) add(ev *Event) int32 {
-	i := int32(len(t.store.keys))
-	if !t.sparse && ev.ContextID != uint32(i)+1 {
+	id := ev.ContextID
+	if !t.sparse && (id == 0 || int(id) > t.directLimit()) {
 		t.makeSparse()
 	}
+	var h int32
+	if t.sparse {
+		h = int32(t.n)
+		if cap(t.cells)-len(t.cells) < t.stride {
+			t.cells = slices.Grow(t.cells, max(len(t.cells), 256*t.stride))
+		}
+		t.cells = t.cells[:len(t.cells)+t.stride]
+		clear(t.rec(h))
+		if id != 0 && id <= t.idLimit() {
+			t.setID(id, h)
+		}
+	} else {
+		h = int32(id - 1)
+		if int(h) >= t.slots() {
+			t.grow(int(id))
+		}
+		if t.order == nil && int(h) != t.n {
+			t.order = make([]int32, t.n, max(2*t.n, 256))
+			for j := range t.order {
+				t.order[j] = int32(j)
+			}
+		}
+		if t.order != nil {
+			t.order = appendGrow(t.order, h)
+		}
+	}
+	*t.ctx(h) = ctxState{used: true, arm: Unassigned, lastNewStep: -1}
+	t.n++
 	t.store.add(ev.ContextKey)
 	if t.index != nil {
-		t.index[t.store.key(int(i))] = i
+		t.index[t.store.key(t.n-1)] = h
 	}
-	if !t.sparse {
-		return i
-	}
-	if id := ev.ContextID; id != 0 && id <= t.idLimit() {
-		t.setID(id, i)
-	}
-	return i
+	return h
 }
 
-// makeSparse leaves the dense numbering: byID maps the IDs so far.
+// grow makes a direct table's records cover n IDs (n ≤ directLimit),
+// doubling.
+func (t *contextTable) grow(n int) {
+	n = min(max(n, 2*t.slots(), 1024), t.directLimit())
+	cells := make([]metricVal, n*t.stride)
+	copy(cells, t.cells)
+	t.cells = cells
+}
+
+// makeSparse leaves the direct numbering: the records move into order of
+// appearance and byID maps the IDs so far.
 func (t *contextTable) makeSparse() {
-	t.sparse = true
-	for i := range t.store.keys {
-		t.setID(uint32(i+1), int32(i))
+	if t.order != nil || t.slots() != t.n {
+		cells := make([]metricVal, t.n*t.stride, max(2*t.n, 256)*t.stride)
+		inv := make([]int32, t.slots())
+		for j := range t.n {
+			h := t.handle(j)
+			copy(cells[j*t.stride:(j+1)*t.stride], t.rec(h))
+			inv[h] = int32(j)
+		}
+		t.cells = cells
+		for k, h := range t.index {
+			t.index[k] = inv[h]
+		}
 	}
+	for j := range t.n {
+		t.setID(uint32(t.handle(j))+1, int32(j))
+	}
+	t.order = nil
+	t.sparse = true
 }
 
 func (t *contextTable) setID(id uint32, i int32) {
@@ -126,14 +211,32 @@ func (t *contextTable) setID(id uint32, i int32) {
 }
 
 func (t *contextTable) buildIndex() {
-	t.index = make(map[string]int32, len(t.store.keys))
-	for i := range t.store.keys {
-		k := t.store.key(i)
+	t.index = make(map[string]int32, t.n)
+	for j := range t.n {
+		k := t.store.key(j)
 		if _, dup := t.index[k]; !dup {
-			t.index[k] = int32(i)
+			t.index[k] = t.handle(j)
 		}
 	}
 }
+
+// keyStore keeps copies of keys: keys[i] locates key i in chunks,
+// pointer-free so that the garbage collector need not scan one string per
+// context.
+type keyStore struct {
+	keys   []keyRef
+	chunks [][]byte
+	cur    int // chunks[cur-1] takes the next short key; 0: none yet
+}
+
+// keyRef is chunk<<32 | offset<<16 | length (length < arenaChunk/4), or
+// chunk<<32 | bigKey for a key that has a chunk of its own.
+type keyRef uint64
+
+const (
+	arenaChunk = 1 << 16 // bytes per chunk of keys
+	bigKey     = 1<<16 - 1
+)
 
 // add appends a copy of key.
 func (t *keyStore) add(key string) {

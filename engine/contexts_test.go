@@ -114,10 +114,11 @@ func TestContextKeysKept(t *testing.T) {
 }
 
 // TestSnapshotKeepsIDMode checks that a snapshot taken while the context
-// IDs are dense (ID = index+1, as from engine.ContextIDs) restores to a
-// rollout that finds the same contexts: it then gives the uninterrupted
-// run's result, both when the rest of the stream stays dense and when it
-// leaves the dense numbering.
+// IDs are dense (ID = index+1, as from engine.ContextIDs) or direct (the
+// generator's numbers, not in order of appearance) restores to a rollout
+// that finds the same contexts: it then gives the uninterrupted run's
+// result, both when the rest of the stream keeps its numbering and when it
+// leaves it (IDs that jump, no IDs, IDs beyond the direct table's bound).
 func TestSnapshotKeepsIDMode(t *testing.T) {
 	p := mcPolicy(5)
 	m := mcModel(5, 4, 2)
@@ -130,6 +131,7 @@ func TestSnapshotKeepsIDMode(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, err)
+	orig := append([]engine.Event(nil), evs...)
 	var ids engine.ContextIDs
 	for i := range evs {
 		evs[i].ContextID = ids.ID(evs[i].ContextKey)
@@ -141,7 +143,25 @@ func TestSnapshotKeepsIDMode(t *testing.T) {
 			ev.ContextID += 5000
 		}
 	}
-	for name, stream := range map[string][]engine.Event{"dense": evs, "dense then jumps": jump} {
+	// The generator's own IDs (context number + 1: not in order of
+	// appearance), then the same with the events after the cut without
+	// IDs (found by key) or with IDs beyond any table bound.
+	gen := make([]engine.Event, len(evs))
+	copy(gen, orig)
+	genKeys := make([]engine.Event, len(evs))
+	copy(genKeys, orig)
+	for i := range genKeys[len(genKeys)/3:] {
+		genKeys[len(genKeys)/3+i].ContextID = 0
+	}
+	genHuge := make([]engine.Event, len(evs))
+	copy(genHuge, orig)
+	for i := range genHuge[len(genHuge)/2:] {
+		if ev := &genHuge[len(genHuge)/2+i]; ev.ContextID%2 == 0 {
+			ev.ContextID += 1 << 30
+		}
+	}
+	for name, stream := range map[string][]engine.Event{"dense": evs, "dense then jumps": jump,
+		"generator IDs": gen, "generator IDs then keys": genKeys, "generator IDs then huge IDs": genHuge} {
 		opts := engine.Options{Start: m.Start}
 		want, err := engine.Run(context.Background(), &engine.SliceSource{Events: stream}, p, opts, time.Time{})
 		require.NoError(t, err)

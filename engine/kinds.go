@@ -8,7 +8,8 @@ import (
 // (nil when the policy has neither). Memory: a percentile metric keeps its
 // event values per step and arm in a stats.QuantileSample (bounded by its
 // cap, 8 bytes a value); a ratio metric keeps the numerator and
-// denominator sums in the context's metricVal and six sums per step and arm.
+// denominator sums in two cells of the context's record and six sums per
+// step and arm.
 type kindState struct {
 	nkeys int
 	quant [][]stats.QuantileStratum // [metric][step]; nil for other kinds
@@ -16,6 +17,10 @@ type kindState struct {
 	// feeds[k] lists the ratio metrics whose numerator or denominator is
 	// event key k (an index into Policy.MetricKeys).
 	feeds [][]ratioFeed
+	// den[m] is the cell of a context's record that holds ratio metric
+	// m's denominator sum (0 for other kinds); its numerator sum is the
+	// metric's own cell, 1+m.
+	den []int
 }
 
 type ratioFeed struct {
@@ -34,6 +39,8 @@ func newKindState(p Policy) *kindState {
 	ks.quant = make([][]stats.QuantileStratum, len(p.Metrics))
 	ks.ratio = make([][]stats.RatioStratum, len(p.Metrics))
 	ks.feeds = make([][]ratioFeed, len(keys))
+	ks.den = make([]int, len(p.Metrics))
+	nden := 0
 	for m, met := range p.Metrics {
 		switch met.Kind {
 		case Percentile:
@@ -51,6 +58,8 @@ func newKindState(p Policy) *kindState {
 		case Ratio:
 			need = true
 			ks.ratio[m] = make([]stats.RatioStratum, len(p.Steps))
+			ks.den[m] = 1 + len(p.Metrics) + nden
+			nden++
 			ks.feeds[index[met.Numerator]] = append(ks.feeds[index[met.Numerator]], ratioFeed{metric: m, num: true})
 			ks.feeds[index[met.Denominator]] = append(ks.feeds[index[met.Denominator]], ratioFeed{metric: m})
 		}
@@ -59,6 +68,20 @@ func newKindState(p Policy) *kindState {
 		return nil
 	}
 	return ks
+}
+
+// ndens is the number of denominator cells in a context's record.
+func (ks *kindState) ndens() int {
+	if ks == nil {
+		return 0
+	}
+	n := 0
+	for _, d := range ks.den {
+		if d != 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func (ks *kindState) ratioArm(m, step int, v Variation) *stats.RatioMoments {
@@ -81,17 +104,17 @@ func (ks *kindState) expose(step int, v Variation) {
 }
 
 // event feeds one metric event of key k with value x from a context of
-// arm v first analysed in step; vals are the context's metric values.
-func (ks *kindState) event(k int, x float64, step int, v Variation, vals []metricVal) {
+// arm v first analysed in step; rec is the context's record.
+func (ks *kindState) event(k int, x float64, step int, v Variation, rec []metricVal) {
 	for _, f := range ks.feeds[k] {
-		mv := &vals[f.metric]
-		om, od := mv.v, mv.d
+		num, den := &rec[1+f.metric].v, &rec[ks.den[f.metric]].v
+		om, od := *num, *den
 		if f.num {
-			mv.v += x
+			*num += x
 		} else {
-			mv.d += x
+			*den += x
 		}
-		ks.ratioArm(f.metric, step, v).Replace(om, od, mv.v, mv.d)
+		ks.ratioArm(f.metric, step, v).Replace(om, od, *num, *den)
 	}
 	if k < len(ks.quant) && ks.quant[k] != nil {
 		q := ks.quant[k][step]

@@ -33,7 +33,7 @@ func (r *Rollout) initMinimums() {
 // first time in the current step.
 func (r *Rollout) servedNew(i int32) {
 	for _, m := range r.minMetrics {
-		if r.vals[int(i)*len(r.pol.Metrics)+m].dataStep == int16(r.step+1) {
+		if r.ctxIdx.rec(i)[1+m].dataStep == int16(r.step+1) {
 			r.stepData[m][r.step]++
 		}
 	}
@@ -54,10 +54,10 @@ func (r *Rollout) hadData(st *ctxState, mv *metricVal, m int) {
 // componentData records an event of key k for the ratio metrics (with a
 // minimum) it feeds: a ratio metric's data are its numerator's and
 // denominator's events.
-func (r *Rollout) componentData(st *ctxState, base, k int) {
+func (r *Rollout) componentData(st *ctxState, rec []metricVal, k int) {
 	for _, f := range r.kinds.feeds[k] {
 		if r.pol.Metrics[f.metric].MinContexts > 0 {
-			r.hadData(st, &r.vals[base+f.metric], f.metric)
+			r.hadData(st, &rec[1+f.metric], f.metric)
 		}
 	}
 }

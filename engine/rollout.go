@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unsafe"
 
 	"github.com/guardsim/guardsim/engine/bucket"
 	"github.com/guardsim/guardsim/engine/stats"
@@ -28,25 +29,28 @@ type Options struct {
 	Reorder time.Duration
 }
 
-// ctxState is the engine's memory of one context.
+// ctxState is the engine's memory of one context (the first cell of its
+// record in the contextTable).
 type ctxState struct {
 	bucket      float32
 	hasBucket   bool
+	used        bool      // the record holds a context (contexts.go)
 	arm         Variation // Unassigned until the first analysed exposure
+	seenOutside bool      // served outside the analysis before
 	stratum     int16     // step index of the first analysed exposure
 	lastNewStep int16     // last step in which the context was served new
-	seenOutside bool      // served outside the analysis before
 	switched    bool      // seen in both analysed arms (health.go)
 }
 
-// metricVal is one context's running value of one metric.
+// metricVal is one context's running value of one metric (a ratio
+// metric's numerator sum; its denominator sum is the v of a cell of its
+// own, kindState.den).
 type metricVal struct {
 	count uint32
 	// dataStep is 1 + the last step in which the context had an event of
 	// the metric (0: none yet); see minimum.go.
 	dataStep int16
 	v        float64
-	d        float64 // a ratio metric's denominator sum (v is its numerator's)
 }
 
 // Rollout is the guarded-rollout state machine. It is not safe for
@@ -72,9 +76,7 @@ type Rollout struct {
 	nextEval  int64
 	weights   []int
 
-	ctxIdx  contextTable
-	ctxs    []ctxState
-	vals    []metricVal // len(ctxs) * len(metrics)
+	ctxIdx  contextTable // the contexts and their state
 	strata  [][]stats.Stratum
 	stepNew []int
 	arms    [NumArms]int
@@ -134,6 +136,7 @@ func NewRollout(p Policy, opts Options) (*Rollout, error) {
 		r.strata[i] = make([]stats.Stratum, len(p.Steps))
 	}
 	r.kinds = newKindState(p)
+	r.ctxIdx.init(m, r.kinds.ndens())
 	r.initMinimums()
 	r.healthCfg = p.HealthSettings()
 	f := p.DetectorFactory()
@@ -275,12 +278,7 @@ func (r *Rollout) lookup(ev *Event) int32 {
 	if i := r.ctxIdx.lookup(ev); i >= 0 {
 		return i
 	}
-	i := r.ctxIdx.add(ev)
-	r.ctxs = appendGrow(r.ctxs, ctxState{arm: Unassigned, lastNewStep: -1})
-	for range r.pol.Metrics {
-		r.vals = appendGrow(r.vals, metricVal{})
-	}
-	return i
+	return r.ctxIdx.add(ev)
 }
 
 func (r *Rollout) expose(ev *Event) error {
@@ -294,7 +292,7 @@ func (r *Rollout) expose(ev *Event) error {
 		return fmt.Errorf("exposure of context %q carries no variation: %w", ev.ContextKey, ErrNoSeed)
 	}
 	i := r.lookup(ev)
-	st := &r.ctxs[i]
+	st := r.ctxIdx.ctx(i)
 	v := ev.Variation
 	switch v {
 	case Unassigned:
@@ -384,22 +382,22 @@ func (r *Rollout) metric(ev *Event) error {
 		c.Unattributed++
 		return nil
 	}
-	st := &r.ctxs[i]
+	rec := r.ctxIdx.rec(i)
+	st := (*ctxState)(unsafe.Pointer(&rec[0]))
 	if st.arm == Unassigned { // exposed only outside the analysis so far
 		c.OutsideMetrics++
 		return nil
 	}
 	if r.kinds != nil {
-		base := int(i) * len(r.pol.Metrics)
-		r.kinds.event(m, ev.Value, int(st.stratum), st.arm, r.vals[base:base+len(r.pol.Metrics)])
+		r.kinds.event(m, ev.Value, int(st.stratum), st.arm, rec)
 		if st.arm == New {
-			r.componentData(st, base, m)
+			r.componentData(st, rec, m)
 		}
 		if m >= len(r.pol.Metrics) || r.pol.Metrics[m].Kind == Ratio {
 			return nil // a ratio component key, or a ratio metric's own key (no value of its own)
 		}
 	}
-	mv := &r.vals[int(i)*len(r.pol.Metrics)+m]
+	mv := &rec[1+m]
 	mo := r.arm(m, int(st.stratum), st.arm)
 	met := &r.pol.Metrics[m]
 	if met.MinContexts > 0 && st.arm == New {

@@ -164,37 +164,58 @@ func (r *Rollout) Snapshot() ([]byte, error) {
 		HealthLastAnalysed: r.hs.lastAnalysed, HealthMulti: r.hs.multi,
 	}
 	t := &r.ctxIdx
-	s.Keys = make([]string, len(t.store.keys))
-	for i := range t.store.keys {
-		s.Keys[i] = t.store.key(i)
+	n, nm := t.n, len(r.pol.Metrics)
+	s.Keys = make([]string, n)
+	for j := range n {
+		s.Keys[j] = t.store.key(j)
 	}
-	s.DenseIDs = !t.sparse
-	for id, i := range t.byID {
-		if i != 0 {
-			s.IDs = append(s.IDs, uint32(id))
-			s.IDIndex = append(s.IDIndex, i-1)
+	// Contexts in order of appearance (j); the ID → j pairs in order of ID.
+	s.DenseIDs = !t.sparse && t.order == nil
+	switch {
+	case t.sparse:
+		for id, i := range t.byID {
+			if i != 0 {
+				s.IDs = append(s.IDs, uint32(id))
+				s.IDIndex = append(s.IDIndex, i-1)
+			}
+		}
+	case t.order != nil:
+		inv := make([]int32, t.slots())
+		for j, h := range t.order {
+			inv[h] = int32(j) + 1
+		}
+		for h, j := range inv {
+			if j != 0 {
+				s.IDs = append(s.IDs, uint32(h)+1)
+				s.IDIndex = append(s.IDIndex, j-1)
+			}
 		}
 	}
 	s.IndexBuilt = t.index != nil
-	n := len(r.ctxs)
 	s.Bucket, s.Flags, s.Arm = make([]float32, n), make([]uint8, n), make([]int8, n)
 	s.Stratum, s.LastNewStep = make([]int16, n), make([]int16, n)
-	for i, c := range r.ctxs {
-		s.Bucket[i], s.Arm[i], s.Stratum[i], s.LastNewStep[i] = c.bucket, int8(c.arm), c.stratum, c.lastNewStep
+	s.Count, s.DataStep, s.Value, s.Denominator = make([]uint32, n*nm), make([]int16, n*nm), make([]float64, n*nm), make([]float64, n*nm)
+	for j := range n {
+		h := t.handle(j)
+		c := t.ctx(h)
+		s.Bucket[j], s.Arm[j], s.Stratum[j], s.LastNewStep[j] = c.bucket, int8(c.arm), c.stratum, c.lastNewStep
 		if c.hasBucket {
-			s.Flags[i] |= ctxHasBucket
+			s.Flags[j] |= ctxHasBucket
 		}
 		if c.seenOutside {
-			s.Flags[i] |= ctxSeenOutside
+			s.Flags[j] |= ctxSeenOutside
 		}
 		if c.switched {
-			s.Flags[i] |= ctxSwitched
+			s.Flags[j] |= ctxSwitched
 		}
-	}
-	nv := len(r.vals)
-	s.Count, s.DataStep, s.Value, s.Denominator = make([]uint32, nv), make([]int16, nv), make([]float64, nv), make([]float64, nv)
-	for i, v := range r.vals {
-		s.Count[i], s.DataStep[i], s.Value[i], s.Denominator[i] = v.count, v.dataStep, v.v, v.d
+		rec := t.rec(h)
+		for m := range nm {
+			v, k := rec[1+m], j*nm+m
+			s.Count[k], s.DataStep[k], s.Value[k] = v.count, v.dataStep, v.v
+			if r.kinds != nil && r.kinds.den[m] != 0 {
+				s.Denominator[k] = rec[r.kinds.den[m]].v
+			}
+		}
 	}
 	if s.SRM, err = r.srm.MarshalBinary(); err != nil {
 		return nil, fmt.Errorf("snapshot: SRM test: %w", err)
@@ -352,6 +373,7 @@ func (r *Rollout) load(s *snapState) error {
 	for _, k := range s.Keys {
 		t.store.add(k)
 	}
+	t.n = n
 	t.sparse = !s.DenseIDs
 	for j, id := range s.IDs {
 		i := s.IDIndex[j]
@@ -360,22 +382,28 @@ func (r *Rollout) load(s *snapState) error {
 		}
 		t.setID(id, i)
 	}
+	// Handles in order of appearance: dense IDs are the handles + 1;
+	// other IDs are mapped by byID.
+	t.cells = make([]metricVal, n*t.stride)
+	for j := range n {
+		arm := Variation(s.Arm[j])
+		if arm != Unassigned && arm != Original && arm != New {
+			return fmt.Errorf("context %d has arm %d", j, arm)
+		}
+		*t.ctx(int32(j)) = ctxState{bucket: s.Bucket[j], hasBucket: s.Flags[j]&ctxHasBucket != 0, used: true, arm: arm,
+			stratum: s.Stratum[j], lastNewStep: s.LastNewStep[j],
+			seenOutside: s.Flags[j]&ctxSeenOutside != 0, switched: s.Flags[j]&ctxSwitched != 0}
+		rec := t.rec(int32(j))
+		for m := range nm {
+			k := j*nm + m
+			rec[1+m] = metricVal{count: s.Count[k], dataStep: s.DataStep[k], v: s.Value[k]}
+			if r.kinds != nil && r.kinds.den[m] != 0 {
+				rec[r.kinds.den[m]].v = s.Denominator[k]
+			}
+		}
+	}
 	if s.IndexBuilt {
 		t.buildIndex()
-	}
-	r.ctxs = make([]ctxState, n)
-	for i := range r.ctxs {
-		arm := Variation(s.Arm[i])
-		if arm != Unassigned && arm != Original && arm != New {
-			return fmt.Errorf("context %d has arm %d", i, arm)
-		}
-		r.ctxs[i] = ctxState{bucket: s.Bucket[i], hasBucket: s.Flags[i]&ctxHasBucket != 0, arm: arm,
-			stratum: s.Stratum[i], lastNewStep: s.LastNewStep[i],
-			seenOutside: s.Flags[i]&ctxSeenOutside != 0, switched: s.Flags[i]&ctxSwitched != 0}
-	}
-	r.vals = make([]metricVal, n*nm)
-	for i := range r.vals {
-		r.vals[i] = metricVal{count: s.Count[i], dataStep: s.DataStep[i], v: s.Value[i], d: s.Denominator[i]}
 	}
 	r.strata, r.stepNew, r.arms = s.Strata, s.StepNew, s.Arms
 	for i := range s.StepData {
