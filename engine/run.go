@@ -11,6 +11,15 @@ import (
 // BatchSize is the number of events Feed reads from a source at a time.
 const BatchSize = 4096
 
+// BatchSource is a Source that can lend its batches instead of copying
+// them: Next returns the next events (possibly with an error, io.EOF at
+// the end, like Read), which stay valid until the following call to Next
+// or Read. Feed observes them in place.
+type BatchSource interface {
+	Source
+	Next(ctx context.Context) ([]Event, error)
+}
+
 // Run feeds every event of src through a new rollout of policy p and closes
 // it at the last event's time (or at until, when non-zero).
 func Run(ctx context.Context, src Source, p Policy, opts Options, until time.Time) (*Result, error) {
@@ -34,16 +43,28 @@ func (r *Rollout) Feed(ctx context.Context, src Source, until time.Time) (*Resul
 		s.pos = len(s.Events)
 		return r.Close(ctx, until), nil
 	}
-	buf := make([]Event, BatchSize)
+	bs, lend := src.(BatchSource)
+	var buf []Event
+	if !lend {
+		buf = make([]Event, BatchSize)
+	}
 	var seen int64
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		n, rerr := src.Read(ctx, buf)
-		for i := 0; i < n; i++ {
+		var evs []Event
+		var rerr error
+		if lend {
+			evs, rerr = bs.Next(ctx)
+		} else {
+			var n int
+			n, rerr = src.Read(ctx, buf)
+			evs = buf[:n]
+		}
+		for i := range evs {
 			seen++
-			if err := r.Observe(ctx, &buf[i]); err != nil {
+			if err := r.Observe(ctx, &evs[i]); err != nil {
 				return nil, fmt.Errorf("event %d: %w", seen, err)
 			}
 		}

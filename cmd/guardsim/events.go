@@ -93,21 +93,46 @@ type watchedSource struct {
 	// progress, when set, counts the events read.
 	progress *progressBar
 	read     int
+	buf      []engine.Event // Next's buffer for sources that cannot lend
 }
 
 func (w *watchedSource) Read(ctx context.Context, buf []engine.Event) (int, error) {
 	n, err := w.Source.Read(ctx, buf)
-	w.read += n
+	w.watch(buf[:n])
+	return n, err
+}
+
+// Next implements engine.BatchSource, lending the source's own batches
+// when it can (the Parquet Reader does), else reading into a buffer.
+func (w *watchedSource) Next(ctx context.Context) ([]engine.Event, error) {
+	if bs, ok := w.Source.(engine.BatchSource); ok {
+		evs, err := bs.Next(ctx)
+		w.watch(evs)
+		return evs, err
+	}
+	if w.buf == nil {
+		w.buf = make([]engine.Event, engine.BatchSize)
+	}
+	n, err := w.Read(ctx, w.buf)
+	return w.buf[:n], err
+}
+
+// watch notes the events read.
+func (w *watchedSource) watch(evs []engine.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	w.read += len(evs)
 	if w.progress != nil {
 		w.progress.update(w.read, -1)
 	}
-	for _, ev := range buf[:n] {
-		w.lastEvent = ev.Time
-		if ev.Kind == engine.KindExposure && ev.Variation == engine.New {
+	w.lastEvent = evs[len(evs)-1].Time
+	for i := len(evs) - 1; i >= 0; i-- {
+		if ev := &evs[i]; ev.Kind == engine.KindExposure && ev.Variation == engine.New {
 			w.lastNew = ev.Time
+			break
 		}
 	}
-	return n, err
 }
 
 // provenance describes a replay of rd under policy source rollout with ov.

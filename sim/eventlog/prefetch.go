@@ -49,6 +49,12 @@ type aheadBatch struct {
 // each; Close stops them, and a cancelled ctx only ends the Read waiting
 // on them.
 func (r *Reader) readAhead(ctx context.Context, buf []engine.Event) (int, error) {
+	evs, err := r.ahead().next(ctx, len(buf))
+	return copy(buf, evs), err
+}
+
+// ahead returns the pipeline, starting it on first use.
+func (r *Reader) ahead() *prefetch {
 	p := r.pre
 	if p == nil {
 		p = &prefetch{
@@ -66,9 +72,16 @@ func (r *Reader) readAhead(ctx context.Context, buf []engine.Event) (int, error)
 		go r.decodeAhead(p, decoding)
 		go r.numberAhead(p, decoding)
 	}
+	return p
+}
+
+// next returns the next at most max events of the current batch, moving
+// to the next batch (and releasing the one before) when it is consumed.
+// The events stay valid until the next call.
+func (p *prefetch) next(ctx context.Context, max int) ([]engine.Event, error) {
 	for p.pos >= len(p.cur.evs) {
 		if p.cur.err != nil {
-			return 0, p.cur.err
+			return nil, p.cur.err
 		}
 		if p.cur.evs != nil {
 			p.free <- p.cur.evs[:cap(p.cur.evs)]
@@ -78,12 +91,13 @@ func (r *Reader) readAhead(ctx context.Context, buf []engine.Event) (int, error)
 			p.cur, p.pos = b, 0
 		case <-ctx.Done():
 			p.cur, p.pos = aheadBatch{}, 0
-			return 0, ctx.Err()
+			return nil, ctx.Err()
 		}
 	}
-	n := copy(buf, p.cur.evs[p.pos:])
-	p.pos += n
-	return n, nil
+	evs := p.cur.evs[p.pos:]
+	evs = evs[:min(len(evs), max)]
+	p.pos += len(evs)
+	return evs, nil
 }
 
 // decodeAhead fills free buffers with the next events until the end of
@@ -99,10 +113,10 @@ func (r *Reader) decodeAhead(p *prefetch, done chan<- struct{}) {
 			return
 		}
 		r.mu.Lock()
-		n, err := r.readMerged(ctx, buf)
+		evs, err := r.readBatch(ctx, buf)
 		r.mu.Unlock()
 		select {
-		case p.decoded <- aheadBatch{evs: buf[:n], err: err}:
+		case p.decoded <- aheadBatch{evs: evs, err: err}:
 		case <-p.quit:
 			return
 		}
@@ -138,6 +152,23 @@ func (r *Reader) numberAhead(p *prefetch, decoding <-chan struct{}) {
 			return
 		}
 	}
+}
+
+// readBatch is readMerged into buf, except that when a single file is
+// left and its whole decoded batch is ready, that batch is handed over as
+// it is and buf becomes the file's buffer: no copy of the events.
+func (r *Reader) readBatch(ctx context.Context, buf []engine.Event) ([]engine.Event, error) {
+	if r.err == nil && len(r.active) == 1 {
+		s := r.active[0]
+		if s.tol == 0 && s.ensure() && s.pos == 0 && cap(s.batch) == cap(buf) && &s.out[0] == &s.batch[0] {
+			evs := s.out
+			s.batch = buf[:len(s.batch)]
+			s.out = nil
+			return evs, nil
+		}
+	}
+	n, err := r.readMerged(ctx, buf)
+	return buf[:n], err
 }
 
 // stop ends the decoding goroutine and waits for it.

@@ -3,7 +3,9 @@ package eventlog
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"runtime"
 	"testing"
 	"time"
@@ -72,6 +74,56 @@ func TestPrefetchMatchesSequential(t *testing.T) {
 				require.Equal(t, badPath, re.File)
 			}
 		})
+	}
+}
+
+// TestNextLendsTheSameEvents checks that Next (engine.BatchSource) yields
+// exactly Read's events, statistics and error, with GOMAXPROCS 1 and 2, a
+// single file (whose decoded batches are handed over without a copy) and
+// merged files, mixing Next and Read calls; and that a lent batch is not
+// overwritten before the next call.
+func TestNextLendsTheSameEvents(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for i, n := range []int{2*RowGroupRows + 77, 30000} {
+		p := dir + "/" + string(rune('a'+i)) + ".parquet"
+		writeEvents(t, p, testMeta, genEvents(n, uint64(20+i), false))
+		paths = append(paths, p)
+	}
+	for _, files := range [][]string{paths[:1], paths} {
+		for _, procs := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%d files GOMAXPROCS %d", len(files), procs), func(t *testing.T) {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				r, err := Open(context.Background(), files, testOpts)
+				require.NoError(t, err)
+				defer r.Close()
+				want, wantErr := readEvery(t, r, 1000)
+				wantStats := r.Stats()
+
+				r2, err := Open(context.Background(), files, testOpts)
+				require.NoError(t, err)
+				defer r2.Close()
+				var got []engine.Event
+				buf := make([]engine.Event, 333)
+				var gotErr error
+				for call := 0; gotErr == nil; call++ {
+					var evs []engine.Event
+					if call%5 == 4 {
+						n, err := r2.Read(context.Background(), buf)
+						evs, gotErr = buf[:n], err
+					} else {
+						evs, gotErr = r2.Next(context.Background())
+					}
+					kept := slices.Clone(evs)
+					time.Sleep(time.Duration(call%2) * time.Millisecond) // let the goroutines run ahead
+					require.Equal(t, kept, evs, "lent batch %d changed before the next call", call)
+					got = append(got, evs...)
+				}
+				require.Equal(t, want, got)
+				require.Equal(t, wantErr, gotErr)
+				require.Equal(t, wantStats, r2.Stats())
+			})
+		}
 	}
 }
 

@@ -99,11 +99,12 @@ type Reader struct {
 	// pre decodes ahead on its own goroutine (prefetch.go); nil until the
 	// first Read, or when decoding runs on the caller's goroutine.
 	pre    *prefetch
-	mu     sync.Mutex // held while decoding: guards the files' stats
+	lent   []engine.Event // Next's buffer when decoding on the caller's goroutine
+	mu     sync.Mutex     // held while decoding: guards the files' stats
 	closed bool
 }
 
-var _ engine.Source = (*Reader)(nil)
+var _ engine.BatchSource = (*Reader)(nil)
 
 // readBufferSize is the read buffer of each column's page reader.
 const readBufferSize = 64 << 10
@@ -273,6 +274,25 @@ func (r *Reader) Read(ctx context.Context, buf []engine.Event) (int, error) {
 	n, err := r.readMerged(ctx, buf)
 	r.number(buf[:n])
 	return n, err
+}
+
+// Next implements engine.BatchSource: Read without the copy. The events
+// stay valid until the next call to Next or Read.
+func (r *Reader) Next(ctx context.Context) ([]engine.Event, error) {
+	if r.closed {
+		return nil, errClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if r.pre != nil || prefetchOn() {
+		return r.ahead().next(ctx, prefetchBatch)
+	}
+	if r.lent == nil {
+		r.lent = make([]engine.Event, prefetchBatch)
+	}
+	n, err := r.Read(ctx, r.lent)
+	return r.lent[:n], err
 }
 
 // number sets the events' ContextIDs.
