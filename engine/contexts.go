@@ -37,6 +37,7 @@ type contextTable struct {
 	// The engine keeps its own copy of each key (sources may reuse the
 	// bytes), in order of appearance.
 	store keyStore
+	sink  uint64 // touch's loads (batch.go)
 }
 
 // A ctxState shares its record's first cell.

@@ -75,6 +75,27 @@ func Example() {
 	// rolled_back regression latency
 }
 
+// ObserveBatch observes a batch of events at a time (a service that
+// receives them in batches), with the same results as Observe on each.
+func ExampleRollout_ObserveBatch() {
+	ctx := context.Background()
+	start := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	r, err := engine.NewRollout(examplePolicy(), engine.Options{Start: start})
+	if err != nil {
+		panic(err)
+	}
+	for h := 0; h < 8; h++ {
+		evs := exampleEvents(start, time.Duration(h)*time.Hour+time.Minute, 30, h >= 5)
+		if n, err := r.ObserveBatch(ctx, evs); err != nil {
+			panic(fmt.Sprintf("event %d of hour %d: %v", n+1, h, err))
+		}
+	}
+	res := r.Close(ctx, start.Add(8*time.Hour))
+	fmt.Println(res.Outcome.Status, res.Outcome.Reason, res.Outcome.Metric, res.Outcome.Counters.Events)
+	// Output:
+	// rolled_back regression latency 960
+}
+
 // Tick runs the checks that fall due while no events arrive, so that a
 // service notices traffic that stopped.
 func ExampleRollout_Tick() {
