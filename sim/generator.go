@@ -29,13 +29,24 @@ type Generator struct {
 
 	start, end  int64
 	nextArrival int64
-	lambdaMax   float64 // arrivals per nanosecond at the daily peak
-	relLo       float64 // the least relRate can be: draws below it need no cosine
-	pending     eventHeap
-	seq         uint64
-	thin        thinBounds
+	// nextCtx is the context of the next arrival (a finite population),
+	// drawn with it: where the stream draws it anyway, right after the
+	// arrival time. nextSeen loads its slot early, so that the cache miss
+	// of a random slot overlaps the work before the arrival is served.
+	nextCtx   int
+	nextSeen  uint32
+	lambdaMax float64 // arrivals per nanosecond at the daily peak
+	relLo     float64 // the least relRate can be: draws below it need no cosine
+	pending   eventHeap
+	seq       uint64
+	thin      thinBounds
 
-	buckets []float32 // bucket values of the contexts; NaN until computed
+	// ctxs holds each context's bucket value and ContextID, set at its
+	// first arrival. The IDs are 1, 2, 3, … in order of first arrival, so
+	// the engine indexes its contexts by them directly (engine.Event's
+	// dense numbering) instead of looking up a sparse ID per event.
+	ctxs    []ctxSlot
+	nextID  uint32
 	lognorm []lognormal
 	cur     engine.Allocation
 	real    realism
@@ -72,11 +83,7 @@ func NewGenerator(m Model, bucketSeed int64, alloc Allocator) (*Generator, error
 	// monotonic, so it is never below (1 − a)/(1 + a) computed alike.
 	g.relLo = (1 - a) / (1 + a)
 	if m.Traffic.Population > 0 {
-		g.buckets = make([]float32, m.Traffic.Population)
-		nan := float32(math.NaN())
-		for i := range g.buckets {
-			g.buckets[i] = nan
-		}
+		g.ctxs = make([]ctxSlot, m.Traffic.Population)
 	}
 	g.lognorm = make([]lognormal, len(m.Metrics))
 	for i, mm := range m.Metrics {
@@ -86,7 +93,7 @@ func NewGenerator(m Model, bucketSeed int64, alloc Allocator) (*Generator, error
 		}
 	}
 	g.cur.Until = math.MinInt64
-	g.nextArrival = g.drawArrival(g.start)
+	g.next(g.start)
 	return g, nil
 }
 
@@ -147,9 +154,20 @@ func (g *Generator) Read(ctx context.Context, buf []engine.Event) (int, error) {
 		if g.arrive(t, &buf[n]) {
 			n++
 		}
-		g.nextArrival = g.drawArrival(t)
+		g.next(t)
 	}
 	return n, nil
+}
+
+// next draws the next arrival after t and, with a finite population, its
+// context. The random stream is that of drawing the context when serving
+// the arrival: nothing draws in between.
+func (g *Generator) next(t int64) {
+	g.nextArrival = g.drawArrival(t)
+	if p := g.m.Traffic.Population; p > 0 && g.nextArrival != math.MaxInt64 {
+		g.nextCtx = g.rng.IntN(p)
+		g.nextSeen = g.ctxs[g.nextCtx].id
+	}
 }
 
 // mod24 is math.Mod(x, 24), exactly, for the hours since 1970: with
@@ -175,19 +193,33 @@ func mod24(x float64) float64 {
 	return r
 }
 
-// bucket returns the bucket value of context i, computing it on first use.
-func (g *Generator) bucket(i int) float32 {
-	if i >= len(g.buckets) {
-		g.buckets = append(g.buckets, float32(math.NaN()))
+// ctxSlot is a context's state in the generator: its bucket value and its
+// ContextID (0 until its first arrival), side by side in one cache line.
+type ctxSlot struct {
+	bucket float32
+	id     uint32
+}
+
+// context returns context i's slot, bucketing it and numbering it at its
+// first arrival.
+func (g *Generator) context(i int) *ctxSlot {
+	if i >= len(g.ctxs) {
+		g.ctxs = append(g.ctxs, ctxSlot{})
 	}
-	b := g.buckets[i]
-	if b != b { // NaN: not yet computed
+	s := &g.ctxs[i]
+	if s.id == 0 {
 		var buf [32]byte
 		k := strconv.AppendInt(append(buf[:0], "user-"...), int64(i), 10)
-		b = g.hasher.Value(unsafe.String(unsafe.SliceData(k), len(k)))
-		g.buckets[i] = b
+		s.bucket = g.hasher.Value(unsafe.String(unsafe.SliceData(k), len(k)))
+		s.id = g.newID()
 	}
-	return b
+	return s
+}
+
+// newID is the next ContextID in order of first appearance.
+func (g *Generator) newID() uint32 {
+	g.nextID++
+	return g.nextID
 }
 
 // unit is a deterministic uniform in [0, 1) for (context, salt).
@@ -223,13 +255,14 @@ const (
 // writes the exposure to ev unless the fault loses it.
 func (g *Generator) arrive(t int64, ev *engine.Event) bool {
 	var i int
-	if p := g.m.Traffic.Population; p > 0 {
-		i = g.rng.IntN(p)
+	if g.m.Traffic.Population > 0 {
+		i = g.nextCtx
 	} else {
-		i = len(g.buckets)
+		i = len(g.ctxs)
 	}
+	cs := g.context(i)
 	var served engine.Variation
-	switch bucket.PickWeights(g.bucket(i), g.cur.Weights[:]) {
+	switch bucket.PickWeights(cs.bucket, g.cur.Weights[:]) {
 	case 0:
 		served = engine.New
 	case 1:
@@ -253,7 +286,7 @@ func (g *Generator) arrive(t int64, ev *engine.Event) bool {
 		}
 	}
 	for mi := range g.m.Metrics {
-		g.schedule(t, i, key, mi, served)
+		g.schedule(t, i, cs.id, key, mi, served)
 	}
 	if !emit {
 		return false
@@ -264,7 +297,7 @@ func (g *Generator) arrive(t int64, ev *engine.Event) bool {
 	if f.DuplicateNew > 0 && served == engine.New && t-g.start >= int64(f.Start) {
 		g.duplicate(t, logged)
 	}
-	*ev = engine.Event{Time: t, Kind: engine.KindExposure, Variation: logged, ContextID: uint32(i + 1), ContextKind: g.kind, ContextKey: key}
+	*ev = engine.Event{Time: t, Kind: engine.KindExposure, Variation: logged, ContextID: cs.id, ContextKind: g.kind, ContextKey: key}
 	return true
 }
 
@@ -278,7 +311,7 @@ func (g *Generator) effectOn(mm *MetricModel, t int64) bool {
 	return t-g.start >= int64(mm.EffectStart)
 }
 
-func (g *Generator) schedule(t int64, i int, key string, mi int, served engine.Variation) {
+func (g *Generator) schedule(t int64, i int, id uint32, key string, mi int, served engine.Variation) {
 	mm := &g.m.Metrics[mi]
 	effect := 0.0
 	if served == engine.New && g.effectOn(mm, t) {
@@ -296,7 +329,7 @@ func (g *Generator) schedule(t int64, i int, key string, mi int, served engine.V
 			return
 		}
 		g.seq++
-		g.pending.push(pending{seq: g.seq, ev: engine.Event{Time: at, Kind: engine.KindMetric, Metric: int32(mi), Value: v, ContextID: uint32(i + 1), ContextKind: g.kind, ContextKey: key}})
+		g.pending.push(pending{seq: g.seq, ev: engine.Event{Time: at, Kind: engine.KindMetric, Metric: int32(mi), Value: v, ContextID: id, ContextKind: g.kind, ContextKey: key}})
 	}
 	if mm.Binary {
 		if g.rng.Float64() < mm.Rate*base+effect {
@@ -305,7 +338,7 @@ func (g *Generator) schedule(t int64, i int, key string, mi int, served engine.V
 		return
 	}
 	if mm.Ratio {
-		g.scheduleRatio(t, key, mm, mm.Rate*base, effect)
+		g.scheduleRatio(t, id, key, mm, mm.Rate*base, effect)
 		return
 	}
 	tail, thr := 1.0, 0.0

@@ -4,42 +4,72 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // The keys "user-0", "user-1", … do not depend on the seed, so every
-// generator in the process shares one table of them: a Monte Carlo sweep
-// then makes each key string once, not once per rollout.
-var (
-	sharedKeys   atomic.Pointer[[]string]
-	sharedKeysMu sync.Mutex
+// generator in the process shares them: a Monte Carlo sweep makes each key
+// once, not once per rollout. They live in fixed 16-byte slots of shared,
+// never-modified chunks, so the key of context i is at an address computed
+// from i (its length from i's digits): the generator touches no per-key
+// string header, whose random loads were a cache miss per arrival.
+const (
+	keySlot      = 16      // bytes per key: "user-" and up to 11 digits
+	keysPerChunk = 1 << 16 // keys per chunk (1 MiB)
+	// maxSharedKeys bounds the shared keys (32 MiB); later keys are
+	// made one by one.
+	maxSharedKeys = 1 << 21
 )
 
-// maxSharedKeys bounds the shared table (about 32 bytes a key).
-const maxSharedKeys = 1 << 21
+type keyChunk [keysPerChunk * keySlot]byte
 
-// contextKey returns the key of context i.
+var (
+	keyChunks   atomic.Pointer[[]*keyChunk]
+	keyChunksMu sync.Mutex
+)
+
+// contextKey returns the key of context i, "user-" and i in base 10.
 func contextKey(i int) string {
-	if p := sharedKeys.Load(); p != nil && i < len(*p) {
-		return (*p)[i]
+	if p := keyChunks.Load(); p != nil && i>>16 < len(*p) {
+		c := (*p)[i>>16]
+		return unsafe.String(&c[(i&(keysPerChunk-1))*keySlot], 5+decimalDigits(i))
 	}
 	if i >= maxSharedKeys {
 		return "user-" + strconv.Itoa(i)
 	}
-	sharedKeysMu.Lock()
-	defer sharedKeysMu.Unlock()
-	var old []string
-	if p := sharedKeys.Load(); p != nil {
+	growKeys(i)
+	return contextKey(i)
+}
+
+// growKeys makes the chunks up to the one holding key i.
+func growKeys(i int) {
+	keyChunksMu.Lock()
+	defer keyChunksMu.Unlock()
+	var old []*keyChunk
+	if p := keyChunks.Load(); p != nil {
 		old = *p
 	}
-	if i < len(old) {
-		return old[i]
+	if i>>16 < len(old) {
+		return
 	}
-	n := min(max(2*len(old), i+1, 4096), maxSharedKeys)
-	keys := make([]string, n)
-	copy(keys, old)
-	for j := len(old); j < n; j++ {
-		keys[j] = "user-" + strconv.Itoa(j)
+	chunks := make([]*keyChunk, i>>16+1)
+	copy(chunks, old)
+	for ci := len(old); ci < len(chunks); ci++ {
+		c := new(keyChunk)
+		for j := range keysPerChunk {
+			strconv.AppendInt(append(c[j*keySlot:j*keySlot], "user-"...), int64(ci*keysPerChunk+j), 10)
+		}
+		chunks[ci] = c
 	}
-	sharedKeys.Store(&keys)
-	return keys[i]
+	keyChunks.Store(&chunks)
+}
+
+// decimalDigits is the number of base-10 digits of i ≥ 0.
+func decimalDigits(i int) int {
+	n := 1
+	for i >= 10 {
+		i /= 10
+		n++
+	}
+	return n
 }

@@ -181,5 +181,5 @@ func (g *Generator) duplicate(t int64, logged engine.Variation) {
 	g.real.dups++
 	g.seq++
 	key := "dup-" + strconv.Itoa(g.real.dups)
-	g.pending.push(pending{seq: g.seq, ev: engine.Event{Time: t + 1, Kind: engine.KindExposure, Variation: logged, ContextKind: g.kind, ContextKey: key}})
+	g.pending.push(pending{seq: g.seq, ev: engine.Event{Time: t + 1, Kind: engine.KindExposure, Variation: logged, ContextID: g.newID(), ContextKind: g.kind, ContextKey: key}})
 }

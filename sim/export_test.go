@@ -1,0 +1,4 @@
+package sim
+
+// ContextKey exposes contextKey to the external tests.
+var ContextKey = contextKey
