@@ -26,6 +26,13 @@ import (
 // longScale is float32(0xFFFFFFFFFFFFFFF), as in the Go SDK.
 const longScale = float32(0xFFFFFFFFFFFFFFF)
 
+// emptyFlagPrefix is the prefix of a zero Hasher, ForFlag("", "").
+var emptyFlagPrefix = []byte("..")
+
+// maxOneBlock is the longest message SHA-1 pads into one 64-byte block
+// (the 0x80 byte and the 8-byte length follow it).
+const maxOneBlock = 55
+
 // maxHash is 0xFFFFFFFFFFFFFFF, the largest 60-bit hash prefix.
 const maxHash = 0xFFFFFFFFFFFFFFF
 
@@ -60,13 +67,22 @@ func New(flagKey, salt string, seed *int64) Hasher {
 // hex digits of the digest read as an integer in 0..0xFFFFFFFFFFFFFFF. It
 // does not allocate for inputs up to 128 bytes.
 func (h Hasher) Hash60(value string) uint64 {
-	var stack [128]byte
-	buf := stack[:0]
-	if h.prefix == nil {
-		buf = append(buf, '.', '.')
-	} else {
-		buf = append(buf, h.prefix...)
+	prefix := h.prefix
+	if prefix == nil {
+		prefix = emptyFlagPrefix
 	}
+	if haveSHANI && len(prefix)+len(value) <= maxOneBlock {
+		// One padded block, hashed with the SHA extensions and no digest
+		// state: about 5× faster than crypto/sha1.Sum (sha1ni_amd64.s).
+		var b [64]byte
+		n := copy(b[:], prefix)
+		n += copy(b[n:], value)
+		b[n] = 0x80
+		binary.BigEndian.PutUint64(b[56:], uint64(n)*8)
+		return sha1First64(&b) >> 4
+	}
+	var stack [128]byte
+	buf := append(stack[:0], prefix...)
 	buf = append(buf, value...)
 	sum := sha1.Sum(buf)
 	return binary.BigEndian.Uint64(sum[:8]) >> 4

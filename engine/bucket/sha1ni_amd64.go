@@ -1,0 +1,22 @@
+//go:build amd64 && !purego
+
+package bucket
+
+// sha1First64 is the first 64 bits (H0<<32 | H1) of the SHA-1 digest of a
+// message that b holds already padded to one 64-byte block.
+//
+//go:noescape
+func sha1First64(b *[64]byte) uint64
+
+func cpuid(leaf, sub uint32) (a, b, c, d uint32)
+
+// haveSHANI reports the SHA extensions (CPUID.7.0:EBX bit 29) with the
+// SSSE3 (PSHUFB) and SSE4.1 (PEXTRQ) instructions the assembly also uses.
+var haveSHANI = func() bool {
+	if max, _, _, _ := cpuid(0, 0); max < 7 {
+		return false
+	}
+	_, _, c1, _ := cpuid(1, 0)
+	_, b7, _, _ := cpuid(7, 0)
+	return c1&(1<<9) != 0 && c1&(1<<19) != 0 && b7&(1<<29) != 0
+}()
