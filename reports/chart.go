@@ -9,8 +9,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	stdfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
@@ -580,23 +582,42 @@ func WriteDifferenceCharts(dir string, res *engine.Result) ([]string, error) {
 	}
 	// The sample-ratio chart's name is reserved (WriteRollout writes it).
 	used := map[string]bool{strings.TrimSuffix(SRMChartName, ".png"): true}
-	var paths []string
+	paths := make([]string, len(res.Policy.Metrics))
 	for i, m := range res.Policy.Metrics {
-		ch, err := DifferenceChart(res, i)
-		if err != nil {
-			return paths, fmt.Errorf("write difference charts: %w", err)
-		}
 		base := SanitizeFileName(m.Key)
 		name := base
 		for n := 2; used[strings.ToLower(name)]; n++ {
 			name = base + "-" + strconv.Itoa(n)
 		}
 		used[strings.ToLower(name)] = true
-		path := filepath.Join(dir, name+".png")
-		if err := atomicfile.Write(path, ch.WritePNG); err != nil {
-			return paths, fmt.Errorf("write difference chart %s: %w", m.Key, err)
+		paths[i] = filepath.Join(dir, name+".png")
+	}
+	// The charts are drawn and encoded concurrently (each is independent,
+	// and drawing is most of the time a replay spends after its events).
+	// At most GOMAXPROCS at a time: each holds a full-size image.
+	errs := make([]error, len(paths))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, m := range res.Policy.Metrics {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			ch, err := DifferenceChart(res, i)
+			if err != nil {
+				errs[i] = fmt.Errorf("write difference charts: %w", err)
+				return
+			}
+			if err := atomicfile.Write(paths[i], ch.WritePNG); err != nil {
+				errs[i] = fmt.Errorf("write difference chart %s: %w", m.Key, err)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return paths[:i], err
 		}
-		paths = append(paths, path)
 	}
 	return paths, nil
 }

@@ -622,13 +622,21 @@ func WriteRollout(dir string, res *engine.Result) ([]string, error) {
 // WriteRolloutWith is WriteRollout for a replay: prov (when not nil) goes
 // into report.md, report.html and summary.json.
 func WriteRolloutWith(dir string, res *engine.Result, prov *Provenance) ([]string, error) {
+	// The sample-ratio chart is drawn while the difference charts are.
+	var srm string
+	var srmErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srm, srmErr = WriteSRMChart(filepath.Join(dir, ChartsDir), res)
+	}()
 	charts, err := WriteDifferenceCharts(filepath.Join(dir, ChartsDir), res)
+	<-done
 	if err != nil {
 		return charts, err
 	}
-	srm, err := WriteSRMChart(filepath.Join(dir, ChartsDir), res)
-	if err != nil {
-		return charts, err
+	if srmErr != nil {
+		return charts, srmErr
 	}
 	charts = append(charts, srm)
 	if err := writeReport(dir, res, charts, prov); err != nil {
