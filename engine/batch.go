@@ -36,9 +36,10 @@ func (r *Rollout) ObserveBatch(ctx context.Context, evs []Event) (int, error) {
 }
 
 // touch reads the table memory of the events' contexts: with direct IDs
-// their records, then the keys of those not seen yet; with sparse IDs
-// their byID entries, then their records. The loads do not depend on one
-// another; their sum goes to sink so that none is dropped.
+// their records and the exposures' keys; with sparse IDs their byID
+// entries, then their records or, for contexts not seen yet, their keys.
+// The loads of a pass do not depend on one another; their sum goes to
+// sink so that none is dropped.
 func (t *contextTable) touch(g []Event) {
 	if t.stride == 0 {
 		return
@@ -50,9 +51,10 @@ func (t *contextTable) touch(g []Event) {
 			if id := g[j].ContextID; id-1 < n {
 				sink += uint64(t.cells[int(id-1)*t.stride].count)
 			}
-		}
-		for j := range g {
-			if id := g[j].ContextID; id-1 < n && !t.ctx(int32(id-1)).used && len(g[j].ContextKey) > 0 {
+			// The key of a new context is copied (and, unassigned,
+			// hashed): read those of all exposures rather than wait for
+			// the records to say which contexts are new.
+			if g[j].Kind == KindExposure && len(g[j].ContextKey) > 0 {
 				sink += uint64(g[j].ContextKey[0])
 			}
 		}
