@@ -35,9 +35,10 @@ func Run(ctx context.Context, src Source, p Policy, opts Options, until time.Tim
 // (1-based) in the stream.
 func (r *Rollout) Feed(ctx context.Context, src Source, until time.Time) (*Result, error) {
 	if s, ok := src.(*SliceSource); ok { // no copy for in-memory streams
-		for i := s.pos; i < len(s.Events); i++ {
-			if err := r.Observe(ctx, &s.Events[i]); err != nil {
-				return nil, fmt.Errorf("event %d: %w", i+1, err)
+		for i := s.pos; i < len(s.Events); i += BatchSize {
+			n, err := r.ObserveBatch(ctx, s.Events[i:min(len(s.Events), i+BatchSize)])
+			if err != nil {
+				return nil, fmt.Errorf("event %d: %w", i+n+1, err)
 			}
 		}
 		s.pos = len(s.Events)
@@ -62,12 +63,11 @@ func (r *Rollout) Feed(ctx context.Context, src Source, until time.Time) (*Resul
 			n, rerr = src.Read(ctx, buf)
 			evs = buf[:n]
 		}
-		for i := range evs {
-			seen++
-			if err := r.Observe(ctx, &evs[i]); err != nil {
-				return nil, fmt.Errorf("event %d: %w", seen, err)
-			}
+		n, err := r.ObserveBatch(ctx, evs)
+		if err != nil {
+			return nil, fmt.Errorf("event %d: %w", seen+int64(n)+1, err)
 		}
+		seen += int64(n)
 		if errors.Is(rerr, io.EOF) {
 			break
 		}
