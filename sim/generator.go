@@ -128,8 +128,8 @@ func (g *Generator) Read(ctx context.Context, buf []engine.Event) (int, error) {
 	for n < len(buf) {
 		t := g.nextArrival
 		fromHeap := false
-		if len(g.pending) > 0 && g.pending[0].ev.Time <= t {
-			t = g.pending[0].ev.Time
+		if len(g.pending) > 0 && g.pending[0].at <= t {
+			t = g.pending[0].at
 			fromHeap = true
 		}
 		if t >= g.end {
@@ -147,7 +147,7 @@ func (g *Generator) Read(ctx context.Context, buf []engine.Event) (int, error) {
 			g.noteAllocation(prev)
 		}
 		if fromHeap {
-			buf[n] = g.pending.pop().ev
+			g.emit(g.pending.pop(), &buf[n])
 			n++
 			continue
 		}
@@ -273,7 +273,6 @@ func (g *Generator) arrive(t int64, ev *engine.Event) bool {
 	if served == engine.Outside && g.m.AnalysedOnly {
 		return false
 	}
-	key := contextKey(i)
 	logged := served
 	emit := true
 	f := g.m.Fault
@@ -286,7 +285,7 @@ func (g *Generator) arrive(t int64, ev *engine.Event) bool {
 		}
 	}
 	for mi := range g.m.Metrics {
-		g.schedule(t, i, cs.id, key, mi, served)
+		g.schedule(t, i, cs.id, mi, served)
 	}
 	if !emit {
 		return false
@@ -297,7 +296,7 @@ func (g *Generator) arrive(t int64, ev *engine.Event) bool {
 	if f.DuplicateNew > 0 && served == engine.New && t-g.start >= int64(f.Start) {
 		g.duplicate(t, logged)
 	}
-	*ev = engine.Event{Time: t, Kind: engine.KindExposure, Variation: logged, ContextID: cs.id, ContextKind: g.kind, ContextKey: key}
+	*ev = engine.Event{Time: t, Kind: engine.KindExposure, Variation: logged, ContextID: cs.id, ContextKind: g.kind, ContextKey: contextKey(i)}
 	return true
 }
 
@@ -311,7 +310,7 @@ func (g *Generator) effectOn(mm *MetricModel, t int64) bool {
 	return t-g.start >= int64(mm.EffectStart)
 }
 
-func (g *Generator) schedule(t int64, i int, id uint32, key string, mi int, served engine.Variation) {
+func (g *Generator) schedule(t int64, i int, id uint32, mi int, served engine.Variation) {
 	mm := &g.m.Metrics[mi]
 	effect := 0.0
 	if served == engine.New && g.effectOn(mm, t) {
@@ -329,7 +328,7 @@ func (g *Generator) schedule(t int64, i int, id uint32, key string, mi int, serv
 			return
 		}
 		g.seq++
-		g.pending.push(pending{seq: g.seq, ev: engine.Event{Time: at, Kind: engine.KindMetric, Metric: int32(mi), Value: v, ContextID: id, ContextKind: g.kind, ContextKey: key}})
+		g.pending.push(pending{at: at, seq: g.seq, value: v, id: id, ctx: uint32(i), metric: int32(mi), kind: engine.KindMetric})
 	}
 	if mm.Binary {
 		if g.rng.Float64() < mm.Rate*base+effect {
@@ -338,7 +337,7 @@ func (g *Generator) schedule(t int64, i int, id uint32, key string, mi int, serv
 		return
 	}
 	if mm.Ratio {
-		g.scheduleRatio(t, id, key, mm, mm.Rate*base, effect)
+		g.scheduleRatio(t, i, id, mm, mm.Rate*base, effect)
 		return
 	}
 	tail, thr := 1.0, 0.0
@@ -371,17 +370,43 @@ func (g *Generator) schedule(t int64, i int, id uint32, key string, mi int, serv
 	}
 }
 
+// pending is a scheduled event. It holds no pointers, so the heap costs
+// the garbage collector nothing and moves 40 bytes per swap instead of a
+// whole engine.Event: the context's key is made when the event is emitted
+// (contextKey(ctx), or "dup-ctx" for a duplicate exposure).
 type pending struct {
-	seq uint64
-	ev  engine.Event
+	at        int64
+	seq       uint64 // scheduling order, for events at the same time
+	value     float64
+	id        uint32 // ContextID
+	ctx       uint32 // context number, or the duplicate's number
+	metric    int32
+	kind      engine.EventKind
+	variation engine.Variation
+	dup       bool
 }
 
-// eventHeap is a binary min-heap ordered by (time, seq).
+// emit writes the event p stands for to ev.
+func (g *Generator) emit(p pending, ev *engine.Event) {
+	var key string
+	if p.dup {
+		key = "dup-" + strconv.Itoa(int(p.ctx))
+	} else {
+		key = contextKey(int(p.ctx))
+	}
+	*ev = engine.Event{Time: p.at, Kind: p.kind, Variation: p.variation, Metric: p.metric, ContextID: p.id, Value: p.value, ContextKind: g.kind, ContextKey: key}
+}
+
+// eventHeap is a binary min-heap ordered by (time, seq). It is written out
+// rather than container/heap's, whose Push and Pop pass each element as an
+// interface value (an allocation per push) and whose Less and Swap are
+// interface calls: BenchmarkEventHeap measures it about 2× slower, with
+// two allocations per push and pop.
 type eventHeap []pending
 
 func (h eventHeap) less(i, j int) bool {
-	if h[i].ev.Time != h[j].ev.Time {
-		return h[i].ev.Time < h[j].ev.Time
+	if h[i].at != h[j].at {
+		return h[i].at < h[j].at
 	}
 	return h[i].seq < h[j].seq
 }

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/guardsim/guardsim/engine"
@@ -180,6 +179,5 @@ func (g *Generator) duplicate(t int64, logged engine.Variation) {
 	}
 	g.real.dups++
 	g.seq++
-	key := "dup-" + strconv.Itoa(g.real.dups)
-	g.pending.push(pending{seq: g.seq, ev: engine.Event{Time: t + 1, Kind: engine.KindExposure, Variation: logged, ContextID: g.newID(), ContextKind: g.kind, ContextKey: key}})
+	g.pending.push(pending{at: t + 1, seq: g.seq, id: g.newID(), ctx: uint32(g.real.dups), kind: engine.KindExposure, variation: logged, dup: true})
 }
