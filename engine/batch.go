@@ -49,7 +49,7 @@ func (t *contextTable) touch(g []Event) {
 	if !t.sparse {
 		for j := range g {
 			if id := g[j].ContextID; id-1 < n {
-				sink += uint64(t.cells[int(id-1)*t.stride].count)
+				sink += uint64(t.pages[(id-1)>>pageBits][int((id-1)&(pageLen-1))*t.stride].count)
 			}
 			// The key of a new context is copied (and, unassigned,
 			// hashed): read those of all exposures rather than wait for
@@ -70,7 +70,7 @@ func (t *contextTable) touch(g []Event) {
 	for j := range g {
 		if id := g[j].ContextID; id < m {
 			if h := t.byID[id]; h != 0 {
-				sink += uint64(t.cells[int(h-1)*t.stride].count)
+				sink += uint64(t.pages[(h-1)>>pageBits][int((h-1)&(pageLen-1))*t.stride].count)
 			} else if len(g[j].ContextKey) > 0 {
 				sink += uint64(g[j].ContextKey[0])
 			}

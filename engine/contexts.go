@@ -6,12 +6,14 @@ import (
 )
 
 // contextTable numbers the contexts the engine has seen and keeps their
-// state. Each context has a handle h and one record of cells: cells
-// [h·stride] is its ctxState, the next cells its metric values (one per
-// metric, then one per ratio metric for the denominator sum), so that an
-// event finds everything of its context in one place, usually one or two
-// cache lines, instead of in a slice per kind of state. The cells hold no
-// pointers: the garbage collector does not scan them.
+// state. Each context has a handle h and one record of cells: its
+// ctxState, then its metric values (one per metric, then one per ratio
+// metric for the denominator sum), so that an event finds everything of
+// its context in one place, usually one or two cache lines, instead of in
+// a slice per kind of state. The records are kept in pages of pageLen
+// (the first page grows up to that size), so that the table grows without
+// copying or reserving twice its size; the cells hold no pointers: the
+// garbage collector does not scan them.
 //
 // Events that carry a ContextID find their handle without hashing. While
 // the table is direct (not sparse) the handle is the ID−1 itself: the
@@ -27,7 +29,8 @@ import (
 type contextTable struct {
 	sparse bool
 	n      int // contexts
-	cells  []metricVal
+	pages  [][]metricVal
+	slotsN int // records in pages
 	stride int // cells per record
 	// order[j] is the handle of the j-th context to appear, in direct
 	// mode; nil while that is j itself (dense IDs).
@@ -43,6 +46,11 @@ type contextTable struct {
 // A ctxState shares its record's first cell.
 var _ [unsafe.Sizeof(metricVal{}) - unsafe.Sizeof(ctxState{})]byte
 
+const (
+	pageBits = 12
+	pageLen  = 1 << pageBits // records per page
+)
+
 // directBudget bounds the memory of the records of a direct table beyond
 // four times its contexts (IDs not seen yet have records too).
 const directBudget = 32 << 20
@@ -55,13 +63,14 @@ func (t *contextTable) init(nm, nden int) {
 
 // ctx returns the state of context h.
 func (t *contextTable) ctx(h int32) *ctxState {
-	return (*ctxState)(unsafe.Pointer(&t.cells[int(h)*t.stride]))
+	return (*ctxState)(unsafe.Pointer(&t.pages[h>>pageBits][int(h&(pageLen-1))*t.stride]))
 }
 
 // rec returns the record of context h: rec[1+m] is metric m's value.
 func (t *contextTable) rec(h int32) []metricVal {
-	b := int(h) * t.stride
-	return t.cells[b : b+t.stride : b+t.stride]
+	p := t.pages[h>>pageBits]
+	b := int(h&(pageLen-1)) * t.stride
+	return p[b : b+t.stride : b+t.stride]
 }
 
 // handle is the handle of the j-th context to appear.
@@ -73,7 +82,7 @@ func (t *contextTable) handle(j int) int32 {
 }
 
 // slots is the number of records.
-func (t *contextTable) slots() int { return len(t.cells) / t.stride }
+func (t *contextTable) slots() int { return t.slotsN }
 
 // idLimit is the largest ContextID cached by index: IDs up to 4M, or up to
 // twice the contexts seen, so that a stray huge ID cannot make the engine
@@ -137,17 +146,15 @@ func (t *contextTable) add(ev *Event) int32 {
 	var h int32
 	if t.sparse {
 		h = int32(t.n)
-		if cap(t.cells)-len(t.cells) < t.stride {
-			t.cells = slices.Grow(t.cells, max(len(t.cells), 256*t.stride))
+		if t.n >= t.slotsN {
+			t.grow(t.n + 1)
 		}
-		t.cells = t.cells[:len(t.cells)+t.stride]
-		clear(t.rec(h))
 		if id != 0 && id <= t.idLimit() {
 			t.setID(id, h)
 		}
 	} else {
 		h = int32(id - 1)
-		if int(h) >= t.slots() {
+		if int(h) >= t.slotsN {
 			t.grow(int(id))
 		}
 		if t.order == nil && int(h) != t.n {
@@ -169,27 +176,43 @@ func (t *contextTable) add(ev *Event) int32 {
 	return h
 }
 
-// grow makes a direct table's records cover n IDs (n ≤ directLimit),
-// doubling.
+// grow makes the records cover n handles (in a direct table n ≤
+// directLimit): the first page grows by doubling, then whole pages are
+// added. New records are zero (unused).
 func (t *contextTable) grow(n int) {
-	n = min(max(n, 2*t.slots(), 1024), t.directLimit())
-	cells := make([]metricVal, n*t.stride)
-	copy(cells, t.cells)
-	t.cells = cells
+	if t.slotsN < pageLen {
+		m := pageLen
+		if n < pageLen {
+			m = min(max(n, 2*t.slotsN, 256), pageLen)
+		}
+		p := make([]metricVal, m*t.stride)
+		if len(t.pages) > 0 {
+			copy(p, t.pages[0])
+			t.pages[0] = p
+		} else {
+			t.pages = append(t.pages, p)
+		}
+		t.slotsN = m
+	}
+	for t.slotsN < n {
+		t.pages = append(t.pages, make([]metricVal, pageLen*t.stride))
+		t.slotsN += pageLen
+	}
 }
 
 // makeSparse leaves the direct numbering: the records move into order of
 // appearance and byID maps the IDs so far.
 func (t *contextTable) makeSparse() {
-	if t.order != nil || t.slots() != t.n {
-		cells := make([]metricVal, t.n*t.stride, max(2*t.n, 256)*t.stride)
-		inv := make([]int32, t.slots())
+	if t.order != nil {
+		old := *t
+		t.pages, t.slotsN = nil, 0
+		t.grow(t.n)
+		inv := make([]int32, old.slotsN)
 		for j := range t.n {
-			h := t.handle(j)
-			copy(cells[j*t.stride:(j+1)*t.stride], t.rec(h))
+			h := old.order[j]
+			copy(t.rec(int32(j)), old.rec(h))
 			inv[h] = int32(j)
 		}
-		t.cells = cells
 		for k, h := range t.index {
 			t.index[k] = inv[h]
 		}

@@ -384,7 +384,7 @@ func (r *Rollout) load(s *snapState) error {
 	}
 	// Handles in order of appearance: dense IDs are the handles + 1;
 	// other IDs are mapped by byID.
-	t.cells = make([]metricVal, n*t.stride)
+	t.grow(n)
 	for j := range n {
 		arm := Variation(s.Arm[j])
 		if arm != Unassigned && arm != Original && arm != New {
