@@ -31,22 +31,23 @@ type Generator struct {
 	nextArrival int64
 	// nextCtx is the context of the next arrival (a finite population),
 	// drawn with it: where the stream draws it anyway, right after the
-	// arrival time. nextSeen loads its slot early, so that the cache miss
-	// of a random slot overlaps the work before the arrival is served.
+	// arrival time.
 	nextCtx   int
-	nextSeen  uint32
 	lambdaMax float64 // arrivals per nanosecond at the daily peak
 	relLo     float64 // the least relRate can be: draws below it need no cosine
 	pending   eventHeap
 	seq       uint64
 	thin      thinBounds
 
-	// ctxs holds each context's bucket value and ContextID, set at its
-	// first arrival. The IDs are 1, 2, 3, … in order of first arrival, so
-	// the engine indexes its contexts by them directly (engine.Event's
-	// dense numbering) instead of looking up a sparse ID per event.
-	ctxs    []ctxSlot
-	nextID  uint32
+	// memo holds the bucket values of a small population's contexts (the
+	// float32 bits with hashedBit set once computed); nil for a large one,
+	// whose contexts are bucketed at every arrival: a random load from a
+	// table beyond the caches costs more than the hash (bucket.Hasher.Value
+	// takes tens of nanoseconds with the SHA extensions).
+	memo []uint32
+	// newCtx numbers the contexts without a population (one per arrival).
+	newCtx  int
+	dupIDs  uint32 // the ContextID of the last duplicate exposure
 	lognorm []lognormal
 	cur     engine.Allocation
 	real    realism
@@ -82,9 +83,10 @@ func NewGenerator(m Model, bucketSeed int64, alloc Allocator) (*Generator, error
 	// relRate computes (1 + a·cos)/(1 + a) with cos ≥ −1, and rounding is
 	// monotonic, so it is never below (1 − a)/(1 + a) computed alike.
 	g.relLo = (1 - a) / (1 + a)
-	if m.Traffic.Population > 0 {
-		g.ctxs = make([]ctxSlot, m.Traffic.Population)
+	if p := m.Traffic.Population; p > 0 && p <= maxMemo {
+		g.memo = make([]uint32, p)
 	}
+	g.dupIDs = uint32(m.Traffic.Population)
 	g.lognorm = make([]lognormal, len(m.Metrics))
 	for i, mm := range m.Metrics {
 		if mm.Distribution == LogNormal {
@@ -166,7 +168,6 @@ func (g *Generator) next(t int64) {
 	g.nextArrival = g.drawArrival(t)
 	if p := g.m.Traffic.Population; p > 0 && g.nextArrival != math.MaxInt64 {
 		g.nextCtx = g.rng.IntN(p)
-		g.nextSeen = g.ctxs[g.nextCtx].id
 	}
 }
 
@@ -193,33 +194,31 @@ func mod24(x float64) float64 {
 	return r
 }
 
-// ctxSlot is a context's state in the generator: its bucket value and its
-// ContextID (0 until its first arrival), side by side in one cache line.
-type ctxSlot struct {
-	bucket float32
-	id     uint32
+// maxMemo is the largest population whose bucket values are kept (a
+// 256 KiB table, which stays in the CPU's second-level cache).
+const maxMemo = 1 << 16
+
+const hashedBit = 1 << 31
+
+// bucket returns the bucket value of context i.
+func (g *Generator) bucket(i int) float32 {
+	if g.memo == nil {
+		return g.hash(i)
+	}
+	b := g.memo[i]
+	if b == 0 {
+		// Bucket values are never negative: the sign bit marks the entry.
+		b = math.Float32bits(g.hash(i)) | hashedBit
+		g.memo[i] = b
+	}
+	return math.Float32frombits(b &^ hashedBit)
 }
 
-// context returns context i's slot, bucketing it and numbering it at its
-// first arrival.
-func (g *Generator) context(i int) *ctxSlot {
-	if i >= len(g.ctxs) {
-		g.ctxs = append(g.ctxs, ctxSlot{})
-	}
-	s := &g.ctxs[i]
-	if s.id == 0 {
-		var buf [32]byte
-		k := strconv.AppendInt(append(buf[:0], "user-"...), int64(i), 10)
-		s.bucket = g.hasher.Value(unsafe.String(unsafe.SliceData(k), len(k)))
-		s.id = g.newID()
-	}
-	return s
-}
-
-// newID is the next ContextID in order of first appearance.
-func (g *Generator) newID() uint32 {
-	g.nextID++
-	return g.nextID
+// hash is the bucket value of context i's key.
+func (g *Generator) hash(i int) float32 {
+	var buf [32]byte
+	k := strconv.AppendInt(append(buf[:0], "user-"...), int64(i), 10)
+	return g.hasher.Value(unsafe.String(unsafe.SliceData(k), len(k)))
 }
 
 // unit is a deterministic uniform in [0, 1) for (context, salt).
@@ -258,11 +257,12 @@ func (g *Generator) arrive(t int64, ev *engine.Event) bool {
 	if g.m.Traffic.Population > 0 {
 		i = g.nextCtx
 	} else {
-		i = len(g.ctxs)
+		i = g.newCtx
+		g.newCtx++
 	}
-	cs := g.context(i)
+	id := uint32(i + 1)
 	var served engine.Variation
-	switch bucket.PickWeights(cs.bucket, g.cur.Weights[:]) {
+	switch bucket.PickWeights(g.bucket(i), g.cur.Weights[:]) {
 	case 0:
 		served = engine.New
 	case 1:
@@ -285,7 +285,7 @@ func (g *Generator) arrive(t int64, ev *engine.Event) bool {
 		}
 	}
 	for mi := range g.m.Metrics {
-		g.schedule(t, i, cs.id, mi, served)
+		g.schedule(t, i, id, mi, served)
 	}
 	if !emit {
 		return false
@@ -296,7 +296,7 @@ func (g *Generator) arrive(t int64, ev *engine.Event) bool {
 	if f.DuplicateNew > 0 && served == engine.New && t-g.start >= int64(f.Start) {
 		g.duplicate(t, logged)
 	}
-	*ev = engine.Event{Time: t, Kind: engine.KindExposure, Variation: logged, ContextID: cs.id, ContextKind: g.kind, ContextKey: contextKey(i)}
+	*ev = engine.Event{Time: t, Kind: engine.KindExposure, Variation: logged, ContextID: id, ContextKind: g.kind, ContextKey: contextKey(i)}
 	return true
 }
 

@@ -3,6 +3,7 @@ package sim_test
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,30 +13,29 @@ import (
 	"github.com/guardsim/guardsim/sim"
 )
 
-// TestContextIDsDense: the generator gives each context key one ContextID
-// and each ID one key, numbered 1, 2, 3, … in order of first appearance
-// in the stream (what lets the engine index its contexts by ID), for a
-// finite population, one new context per arrival, duplicate exposures and
-// ratio component events. With lost exposures (DropNew) a context can
-// first appear through a metric event or not at all: the numbering stays
-// one-to-one, and the results equal those of the same stream without IDs.
-func TestContextIDsDense(t *testing.T) {
+// TestContextIDs: the generator numbers context "user-i" i+1 (what lets
+// the engine use the ID as its handle), duplicate exposures ("dup-n")
+// population+n (0 without a population, whose IDs are unbounded), one ID
+// per key and one key per ID, also for ratio component events and with
+// lost exposures; the results equal those of the same stream without IDs.
+func TestContextIDs(t *testing.T) {
 	ratio := func(m *sim.Model) {
 		m.Metrics = append(m.Metrics, sim.MetricModel{Key: "err", Ratio: true, Rate: 0.1, EventsPerExposure: 3, Delay: time.Second, NumeratorIndex: 2, DenominatorIndex: 3})
 	}
 	cases := []struct {
-		name  string
-		edit  func(*sim.Model)
-		pol   func(*engine.Policy)
-		dense bool
+		name string
+		edit func(*sim.Model)
+		pol  func(*engine.Policy)
 	}{
-		{"population", func(*sim.Model) {}, nil, true},
-		{"every arrival new", func(m *sim.Model) { m.Traffic.Population = 0 }, nil, true},
-		{"duplicates", func(m *sim.Model) { m.Fault.DuplicateNew = 0.3 }, nil, true},
+		{"population", func(*sim.Model) {}, nil},
+		{"population beyond the bucket memo", func(m *sim.Model) { m.Traffic.Population = 100000 }, nil},
+		{"every arrival new", func(m *sim.Model) { m.Traffic.Population = 0 }, nil},
+		{"duplicates", func(m *sim.Model) { m.Fault.DuplicateNew = 0.3 }, nil},
+		{"duplicates, every arrival new", func(m *sim.Model) { m.Fault.DuplicateNew = 0.3; m.Traffic.Population = 0 }, nil},
 		{"ratio", ratio, func(p *engine.Policy) {
 			p.Metrics = append(p.Metrics, engine.Metric{Key: "err", Kind: engine.Ratio, Direction: engine.LowerIsBetter, Numerator: "err_n", Denominator: "err_d"})
-		}, true},
-		{"lost exposures", func(m *sim.Model) { m.Fault.DropNew = 0.5 }, nil, false},
+		}},
+		{"lost exposures", func(m *sim.Model) { m.Fault.DropNew = 0.5 }, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -47,23 +47,35 @@ func TestContextIDsDense(t *testing.T) {
 			}
 			res, evs := collect(t, p, m)
 			require.NotEmpty(t, evs)
-			idOf, keyOf := map[string]uint32{}, map[uint32]string{}
-			var last uint32
+			keyOf := map[uint32]string{}
+			dups := 0
 			for i, ev := range evs {
-				require.NotZero(t, ev.ContextID, "event %d (%s) has no ContextID", i, ev.ContextKey)
-				if id, ok := idOf[ev.ContextKey]; ok {
-					require.Equal(t, id, ev.ContextID, "event %d: key %s changed ID", i, ev.ContextKey)
+				if n, ok := strings.CutPrefix(ev.ContextKey, "user-"); ok {
+					k, err := strconv.Atoi(n)
+					require.NoError(t, err)
+					require.Equal(t, uint32(k+1), ev.ContextID, "event %d: %s", i, ev.ContextKey)
+				} else {
+					n, ok := strings.CutPrefix(ev.ContextKey, "dup-")
+					require.True(t, ok, "event %d: key %q", i, ev.ContextKey)
+					k, err := strconv.Atoi(n)
+					require.NoError(t, err)
+					want := uint32(0)
+					if m.Traffic.Population > 0 {
+						want = uint32(m.Traffic.Population + k)
+					}
+					require.Equal(t, want, ev.ContextID, "event %d: %s", i, ev.ContextKey)
+					dups++
+				}
+				if ev.ContextID == 0 {
 					continue
 				}
-				if k, ok := keyOf[ev.ContextID]; ok {
+				if k, ok := keyOf[ev.ContextID]; ok && k != ev.ContextKey {
 					t.Fatalf("event %d: ID %d of %s reused for %s", i, ev.ContextID, k, ev.ContextKey)
 				}
-				idOf[ev.ContextKey], keyOf[ev.ContextID] = ev.ContextID, ev.ContextKey
-				if c.dense {
-					require.Equal(t, last+1, ev.ContextID, "event %d: %s first appears with ID %d after %d", i, ev.ContextKey, ev.ContextID, last)
-					require.Equal(t, engine.KindExposure, ev.Kind, "event %d: %s first appears in a metric event", i, ev.ContextKey)
-				}
-				last = max(last, ev.ContextID)
+				keyOf[ev.ContextID] = ev.ContextKey
+			}
+			if m.Fault.DuplicateNew > 0 {
+				require.NotZero(t, dups, "no duplicate exposures")
 			}
 			// The same stream without IDs gives the same result.
 			for i := range evs {

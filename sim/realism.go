@@ -179,5 +179,10 @@ func (g *Generator) duplicate(t int64, logged engine.Variation) {
 	}
 	g.real.dups++
 	g.seq++
-	g.pending.push(pending{at: t + 1, seq: g.seq, id: g.newID(), ctx: uint32(g.real.dups), kind: engine.KindExposure, variation: logged, dup: true})
+	var id uint32 // no ID without a population: the contexts' IDs are unbounded
+	if g.m.Traffic.Population > 0 {
+		g.dupIDs++
+		id = g.dupIDs
+	}
+	g.pending.push(pending{at: t + 1, seq: g.seq, id: id, ctx: uint32(g.real.dups), kind: engine.KindExposure, variation: logged, dup: true})
 }
