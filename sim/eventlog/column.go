@@ -87,6 +87,27 @@ func (c *colReader) span(max int) (int, error) {
 	return min(max, c.nrows-c.row), nil
 }
 
+// spans walks the next n rows of the column span by span (a span never
+// crosses a page): f decodes the k rows of the span that starts at the
+// page's row c.row into the output from offset i, advancing c.vi over the
+// values it reads, and returns the span's first bad row and its error, if
+// any. spans returns how many rows were decoded before the first bad one.
+func (c *colReader) spans(n int, f func(i, k int) (bad int, err error)) (int, error) {
+	for i := 0; i < n; {
+		k, err := c.span(n - i)
+		if err != nil {
+			return i, err
+		}
+		if bad, err := f(i, k); err != nil {
+			c.row += bad
+			return i + bad, err
+		}
+		c.row += k
+		i += k
+	}
+	return n, nil
+}
+
 // present reports whether row r of the current page holds a value.
 func (c *colReader) present(r int) bool {
 	return c.def == nil || c.def[r] != 0

@@ -17,12 +17,7 @@ func outOfOrder(t, maxSeen, tol int64) error {
 // decodeTime decodes the time column into evs[i].Time.
 func (d *fileDecoder) decodeTime(evs []engine.Event) (int, error) {
 	c := d.time
-	i := 0
-	for i < len(evs) {
-		k, err := c.span(len(evs) - i)
-		if err != nil {
-			return i, err
-		}
+	return c.spans(len(evs), func(i, k int) (int, error) {
 		if d.autoTime && d.timeMult == 0 && c.present(c.row) {
 			d.timeMult = autoTimeMult(c.i64[c.vi])
 		}
@@ -41,32 +36,28 @@ func (d *fileDecoder) decodeTime(evs []engine.Event) (int, error) {
 			} else {
 				for j, v := range src {
 					if v > lim || v < -lim {
-						return i + j, fmt.Errorf("time %d out of range", v)
+						return j, fmt.Errorf("time %d out of range", v)
 					}
 					out[j].Time = v * mult
 				}
 			}
 			c.vi += k
-		} else {
-			def := c.def[c.row : c.row+k]
-			for j := range out {
-				if def[j] == 0 {
-					c.row += j
-					return i + j, errNull
-				}
-				v := c.i64[c.vi]
-				c.vi++
-				if v > lim || v < -lim {
-					c.row += j
-					return i + j, fmt.Errorf("time %d out of range", v)
-				}
-				out[j].Time = v * mult
-			}
+			return 0, nil
 		}
-		c.row += k
-		i += k
-	}
-	return i, nil
+		def := c.def[c.row : c.row+k]
+		for j := range out {
+			if def[j] == 0 {
+				return j, errNull
+			}
+			v := c.i64[c.vi]
+			c.vi++
+			if v > lim || v < -lim {
+				return j, fmt.Errorf("time %d out of range", v)
+			}
+			out[j].Time = v * mult
+		}
+		return 0, nil
+	})
 }
 
 // autoTimeMult picks the unit of INT64 times without a logical type from
@@ -88,42 +79,30 @@ func autoTimeMult(v int64) int64 {
 // decodeValue decodes the value column (null means 1).
 func (d *fileDecoder) decodeValue(out []float64) (int, error) {
 	c := d.value
-	i := 0
-	for i < len(out) {
-		k, err := c.span(len(out) - i)
-		if err != nil {
-			return i, err
-		}
+	return c.spans(len(out), func(i, k int) (int, error) {
 		dst := out[i : i+k]
 		if c.def == nil {
 			copy(dst, c.f64[c.vi:c.vi+k])
 			c.vi += k
-		} else {
-			def := c.def[c.row : c.row+k]
-			for j := range dst {
-				if def[j] == 0 {
-					dst[j] = 1
-					continue
-				}
-				dst[j] = c.f64[c.vi]
-				c.vi++
-			}
+			return 0, nil
 		}
-		c.row += k
-		i += k
-	}
-	return i, nil
+		def := c.def[c.row : c.row+k]
+		for j := range dst {
+			if def[j] == 0 {
+				dst[j] = 1
+				continue
+			}
+			dst[j] = c.f64[c.vi]
+			c.vi++
+		}
+		return 0, nil
+	})
 }
 
 // decodeIntVariation decodes an integer variation column.
 func (d *fileDecoder) decodeIntVariation(out []engine.Variation) (int, error) {
 	c := d.variation
-	i := 0
-	for i < len(out) {
-		k, err := c.span(len(out) - i)
-		if err != nil {
-			return i, err
-		}
+	return c.spans(len(out), func(i, k int) (int, error) {
 		dst := out[i : i+k]
 		for j := range dst {
 			if !c.present(c.row + j) {
@@ -136,12 +115,9 @@ func (d *fileDecoder) decodeIntVariation(out []engine.Variation) (int, error) {
 			case -1, 0, 1, 2:
 				dst[j] = engine.Variation(v)
 			default:
-				c.row += j
-				return i + j, fmt.Errorf("unknown variation %d (want 0=original, 1=new, 2=outside or null)", v)
+				return j, fmt.Errorf("unknown variation %d (want 0=original, 1=new, 2=outside or null)", v)
 			}
 		}
-		c.row += k
-		i += k
-	}
-	return i, nil
+		return 0, nil
+	})
 }

@@ -19,64 +19,58 @@ type dictMap[T any] struct {
 // decodeStrings decodes a byte-array column through f, which maps a value
 // to T or an error. Nulls become null, or the error nullErr if it is set.
 func decodeStrings[T any](c *colReader, m *dictMap[T], f func([]byte) (T, error), null T, nullErr error, out []T) (int, error) {
-	i := 0
-	for i < len(out) {
-		k, err := c.span(len(out) - i)
-		if err != nil {
-			return i, err
+	return c.spans(len(out), func(i, k int) (int, error) {
+		return stringSpan(c, m, f, null, nullErr, out[i:i+k])
+	})
+}
+
+// stringSpan is decodeStrings for one span of the column (len(dst) rows
+// from c.row): it returns the first bad row and its error, if any.
+func stringSpan[T any](c *colReader, m *dictMap[T], f func([]byte) (T, error), null T, nullErr error, dst []T) (int, error) {
+	if c.dict != nil {
+		if m.dict != c.dict {
+			m.build(c.dict, f)
 		}
-		dst := out[i : i+k]
-		if c.dict != nil {
-			if m.dict != c.dict {
-				m.build(c.dict, f)
+		if c.def == nil && !m.bad {
+			for j, x := range c.idx[c.vi : c.vi+len(dst)] {
+				dst[j] = m.vals[x]
 			}
-			if c.def == nil && !m.bad {
-				for j, x := range c.idx[c.vi : c.vi+k] {
-					dst[j] = m.vals[x]
-				}
-				c.vi += k
-			} else {
-				for j := range dst {
-					if !c.present(c.row + j) {
-						if nullErr != nil {
-							c.row += j
-							return i + j, nullErr
-						}
-						dst[j] = null
-						continue
-					}
-					x := c.idx[c.vi]
-					c.vi++
-					if m.errs != nil && m.errs[x] != nil {
-						c.row += j
-						return i + j, m.errs[x]
-					}
-					dst[j] = m.vals[x]
-				}
-			}
-		} else {
-			for j := range dst {
-				if !c.present(c.row + j) {
-					if nullErr != nil {
-						c.row += j
-						return i + j, nullErr
-					}
-					dst[j] = null
-					continue
-				}
-				v, err := f(c.bytesAt(c.vi))
-				c.vi++
-				if err != nil {
-					c.row += j
-					return i + j, err
-				}
-				dst[j] = v
-			}
+			c.vi += len(dst)
+			return 0, nil
 		}
-		c.row += k
-		i += k
+		for j := range dst {
+			if !c.present(c.row + j) {
+				if nullErr != nil {
+					return j, nullErr
+				}
+				dst[j] = null
+				continue
+			}
+			x := c.idx[c.vi]
+			c.vi++
+			if m.errs != nil && m.errs[x] != nil {
+				return j, m.errs[x]
+			}
+			dst[j] = m.vals[x]
+		}
+		return 0, nil
 	}
-	return i, nil
+	for j := range dst {
+		if !c.present(c.row + j) {
+			if nullErr != nil {
+				return j, nullErr
+			}
+			dst[j] = null
+			continue
+		}
+		v, err := f(c.bytesAt(c.vi))
+		c.vi++
+		if err != nil {
+			return j, err
+		}
+		dst[j] = v
+	}
+	return 0, nil
 }
 
 func (m *dictMap[T]) build(d parquet.Dictionary, f func([]byte) (T, error)) {
