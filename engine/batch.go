@@ -36,7 +36,8 @@ func (r *Rollout) ObserveBatch(ctx context.Context, evs []Event) (int, error) {
 }
 
 // touch reads the table memory of the events' contexts: with direct IDs
-// their records and the exposures' keys; with sparse IDs their byID
+// their records (and a metric event's cell) and the keys of the exposures
+// of new contexts; with sparse IDs their byID
 // entries, then their records or, for contexts not seen yet, their keys.
 // The loads of a pass do not depend on one another; their sum goes to
 // sink so that none is dropped.
@@ -47,15 +48,27 @@ func (t *contextTable) touch(g []Event) {
 	sink := t.sink
 	n := uint32(t.slots())
 	if !t.sparse {
+		// New contexts' keys are copied (and, unassigned, hashed). With
+		// dense IDs so far, a new context is one with an ID past the
+		// contexts seen; else read the keys of all exposures rather than
+		// wait for the records to say which contexts are new.
+		known := uint32(t.n)
+		if t.order != nil {
+			known = 0
+		}
 		for j := range g {
-			if id := g[j].ContextID; id-1 < n {
-				sink += uint64(t.pages[(id-1)>>pageBits][int((id-1)&(pageLen-1))*t.stride].count)
+			ev := &g[j]
+			if id := ev.ContextID; id-1 < n {
+				p := t.pages[(id-1)>>pageBits]
+				b := int((id-1)&(pageLen-1)) * t.stride
+				sink += uint64(p[b].count)
+				// A metric event's own cell may be in the next cache line.
+				if m := int(ev.Metric); ev.Kind == KindMetric && m >= 0 && m < t.stride-1 {
+					sink += uint64(p[b+1+m].count)
+				}
 			}
-			// The key of a new context is copied (and, unassigned,
-			// hashed): read those of all exposures rather than wait for
-			// the records to say which contexts are new.
-			if g[j].Kind == KindExposure && len(g[j].ContextKey) > 0 {
-				sink += uint64(g[j].ContextKey[0])
+			if ev.Kind == KindExposure && ev.ContextID-1 >= known && len(ev.ContextKey) > 0 {
+				sink += uint64(ev.ContextKey[0])
 			}
 		}
 		t.sink = sink
