@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
-	"unsafe"
 
 	"github.com/guardsim/guardsim/engine"
 	"github.com/guardsim/guardsim/engine/bucket"
@@ -21,11 +20,13 @@ type Allocator interface {
 
 // Generator is an engine.Source of synthetic events in time order.
 type Generator struct {
-	m      Model
-	alloc  Allocator
-	hasher bucket.Hasher
-	rng    *rand.Rand
-	kind   string
+	m     Model
+	alloc Allocator
+	// keyHash buckets the keys "user-i" (bucket.Numbered: the hash input
+	// is made in registers, not in memory).
+	keyHash bucket.Numbered
+	rng     *rand.Rand
+	kind    string
 
 	start, end  int64
 	nextArrival int64
@@ -67,12 +68,12 @@ func NewGenerator(m Model, bucketSeed int64, alloc Allocator) (*Generator, error
 		return nil, engine.ErrNoSeed
 	}
 	g := &Generator{
-		m:      m,
-		alloc:  alloc,
-		hasher: bucket.ForSeed(bucketSeed),
-		rng:    rand.New(rand.NewPCG(m.Seed, 0x6a09e667f3bcc909)),
-		kind:   m.ContextKind,
-		start:  m.Start.UnixNano(),
+		m:       m,
+		alloc:   alloc,
+		keyHash: bucket.ForSeed(bucketSeed).Numbered("user-"),
+		rng:     rand.New(rand.NewPCG(m.Seed, 0x6a09e667f3bcc909)),
+		kind:    m.ContextKind,
+		start:   m.Start.UnixNano(),
 	}
 	if g.kind == "" {
 		g.kind = "user"
@@ -216,9 +217,7 @@ func (g *Generator) bucket(i int) float32 {
 
 // hash is the bucket value of context i's key.
 func (g *Generator) hash(i int) float32 {
-	var buf [32]byte
-	k := strconv.AppendInt(append(buf[:0], "user-"...), int64(i), 10)
-	return g.hasher.Value(unsafe.String(unsafe.SliceData(k), len(k)))
+	return g.keyHash.Value(i)
 }
 
 // unit is a deterministic uniform in [0, 1) for (context, salt).

@@ -3,6 +3,7 @@ package bucket_test
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/guardsim/guardsim/engine/bucket"
 )
@@ -64,4 +65,18 @@ func ExampleHasher_Value() {
 	// Output:
 	// 0.14483777
 	// 1
+}
+
+// A simulator's contexts "user-0", "user-1", … bucketed without building
+// their keys: the same values as Value of each key.
+func ExampleHasher_Numbered() {
+	h := bucket.ForSeed(1234567)
+	keys := h.Numbered("user-")
+	for _, n := range []int{0, 42, 199999} {
+		fmt.Println(n, keys.Value(n) == h.Value("user-"+strconv.Itoa(n)))
+	}
+	// Output:
+	// 0 true
+	// 42 true
+	// 199999 true
 }

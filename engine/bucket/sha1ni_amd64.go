@@ -20,3 +20,9 @@ var haveSHANI = func() bool {
 	_, b7, _, _ := cpuid(7, 0)
 	return c1&(1<<9) != 0 && c1&(1<<19) != 0 && b7&(1<<29) != 0
 }()
+
+// sha1Words is sha1First64 of the block whose eight big-endian 64-bit
+// words are w0..w7.
+//
+//go:noescape
+func sha1Words(w0, w1, w2, w3, w4, w5, w6, w7 uint64) uint64

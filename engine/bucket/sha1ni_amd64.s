@@ -185,6 +185,155 @@ TEXT ·sha1First64(SB), NOSPLIT, $0-16
 	MOVQ BX, ret+8(FP)
 	RET
 
+// func sha1Words(w0, w1, w2, w3, w4, w5, w6, w7 uint64) uint64
+// The block as eight big-endian 64-bit words: W[j] is w(2j+1) in the low
+// and w(2j) in the high quadword, no byte shuffle. The words arrive as
+// 8-byte stack slots and are loaded 8 bytes at a time, so the loads take
+// the caller's stores from the store buffer.
+TEXT ·sha1Words(SB), NOSPLIT, $0-72
+	MOVQ w1+8(FP), X3
+	PINSRQ $1, w0+0(FP), X3
+	MOVQ w3+24(FP), X4
+	PINSRQ $1, w2+16(FP), X4
+	MOVQ w5+40(FP), X5
+	PINSRQ $1, w4+32(FP), X5
+	MOVQ w7+56(FP), X6
+	PINSRQ $1, w6+48(FP), X6
+	MOVOU initabcd<>(SB), X0
+	// rounds 0-3
+	MOVOU inite<>(SB), X1
+	PADDD X3, X1
+	MOVO X0, X2
+	SHA1RNDS4 $0, X1, X0
+	// rounds 4-7
+	SHA1NEXTE X4, X2
+	MOVO X0, X1
+	SHA1RNDS4 $0, X2, X0
+	// rounds 8-11
+	SHA1NEXTE X5, X1
+	MOVO X0, X2
+	SHA1RNDS4 $0, X1, X0
+	// rounds 12-15
+	SHA1NEXTE X6, X2
+	MOVO X0, X1
+	SHA1RNDS4 $0, X2, X0
+	// rounds 16-19
+	SHA1MSG1 X4, X3
+	PXOR X5, X3
+	SHA1MSG2 X6, X3
+	SHA1NEXTE X3, X1
+	MOVO X0, X2
+	SHA1RNDS4 $0, X1, X0
+	// rounds 20-23
+	SHA1MSG1 X5, X4
+	PXOR X6, X4
+	SHA1MSG2 X3, X4
+	SHA1NEXTE X4, X2
+	MOVO X0, X1
+	SHA1RNDS4 $1, X2, X0
+	// rounds 24-27
+	SHA1MSG1 X6, X5
+	PXOR X3, X5
+	SHA1MSG2 X4, X5
+	SHA1NEXTE X5, X1
+	MOVO X0, X2
+	SHA1RNDS4 $1, X1, X0
+	// rounds 28-31
+	SHA1MSG1 X3, X6
+	PXOR X4, X6
+	SHA1MSG2 X5, X6
+	SHA1NEXTE X6, X2
+	MOVO X0, X1
+	SHA1RNDS4 $1, X2, X0
+	// rounds 32-35
+	SHA1MSG1 X4, X3
+	PXOR X5, X3
+	SHA1MSG2 X6, X3
+	SHA1NEXTE X3, X1
+	MOVO X0, X2
+	SHA1RNDS4 $1, X1, X0
+	// rounds 36-39
+	SHA1MSG1 X5, X4
+	PXOR X6, X4
+	SHA1MSG2 X3, X4
+	SHA1NEXTE X4, X2
+	MOVO X0, X1
+	SHA1RNDS4 $1, X2, X0
+	// rounds 40-43
+	SHA1MSG1 X6, X5
+	PXOR X3, X5
+	SHA1MSG2 X4, X5
+	SHA1NEXTE X5, X1
+	MOVO X0, X2
+	SHA1RNDS4 $2, X1, X0
+	// rounds 44-47
+	SHA1MSG1 X3, X6
+	PXOR X4, X6
+	SHA1MSG2 X5, X6
+	SHA1NEXTE X6, X2
+	MOVO X0, X1
+	SHA1RNDS4 $2, X2, X0
+	// rounds 48-51
+	SHA1MSG1 X4, X3
+	PXOR X5, X3
+	SHA1MSG2 X6, X3
+	SHA1NEXTE X3, X1
+	MOVO X0, X2
+	SHA1RNDS4 $2, X1, X0
+	// rounds 52-55
+	SHA1MSG1 X5, X4
+	PXOR X6, X4
+	SHA1MSG2 X3, X4
+	SHA1NEXTE X4, X2
+	MOVO X0, X1
+	SHA1RNDS4 $2, X2, X0
+	// rounds 56-59
+	SHA1MSG1 X6, X5
+	PXOR X3, X5
+	SHA1MSG2 X4, X5
+	SHA1NEXTE X5, X1
+	MOVO X0, X2
+	SHA1RNDS4 $2, X1, X0
+	// rounds 60-63
+	SHA1MSG1 X3, X6
+	PXOR X4, X6
+	SHA1MSG2 X5, X6
+	SHA1NEXTE X6, X2
+	MOVO X0, X1
+	SHA1RNDS4 $3, X2, X0
+	// rounds 64-67
+	SHA1MSG1 X4, X3
+	PXOR X5, X3
+	SHA1MSG2 X6, X3
+	SHA1NEXTE X3, X1
+	MOVO X0, X2
+	SHA1RNDS4 $3, X1, X0
+	// rounds 68-71
+	SHA1MSG1 X5, X4
+	PXOR X6, X4
+	SHA1MSG2 X3, X4
+	SHA1NEXTE X4, X2
+	MOVO X0, X1
+	SHA1RNDS4 $3, X2, X0
+	// rounds 72-75
+	SHA1MSG1 X6, X5
+	PXOR X3, X5
+	SHA1MSG2 X4, X5
+	SHA1NEXTE X5, X1
+	MOVO X0, X2
+	SHA1RNDS4 $3, X1, X0
+	// rounds 76-79
+	SHA1MSG1 X3, X6
+	PXOR X4, X6
+	SHA1MSG2 X5, X6
+	SHA1NEXTE X6, X2
+	SHA1RNDS4 $3, X2, X0
+	MOVOU initabcd<>(SB), X3
+	PADDD X3, X0
+	PEXTRQ $1, X0, BX
+	MOVQ BX, ret+64(FP)
+	RET
+
 // func cpuid(leaf, sub uint32) (a, b, c, d uint32)
 TEXT ·cpuid(SB), NOSPLIT, $0-24
 	MOVL leaf+0(FP), AX
