@@ -38,23 +38,8 @@ func stringSpan[T any](c *colReader, m *dictMap[T], f func([]byte) (T, error), n
 			c.vi += len(dst)
 			return 0, nil
 		}
-		for j := range dst {
-			if !c.present(c.row + j) {
-				if nullErr != nil {
-					return j, nullErr
-				}
-				dst[j] = null
-				continue
-			}
-			x := c.idx[c.vi]
-			c.vi++
-			if m.errs != nil && m.errs[x] != nil {
-				return j, m.errs[x]
-			}
-			dst[j] = m.vals[x]
-		}
-		return 0, nil
 	}
+	// Nulls, dictionary entries that failed to map, or plain values.
 	for j := range dst {
 		if !c.present(c.row + j) {
 			if nullErr != nil {
@@ -63,7 +48,17 @@ func stringSpan[T any](c *colReader, m *dictMap[T], f func([]byte) (T, error), n
 			dst[j] = null
 			continue
 		}
-		v, err := f(c.bytesAt(c.vi))
+		var v T
+		var err error
+		if c.dict != nil {
+			x := c.idx[c.vi]
+			v = m.vals[x]
+			if m.errs != nil {
+				err = m.errs[x]
+			}
+		} else {
+			v, err = f(c.bytesAt(c.vi))
+		}
 		c.vi++
 		if err != nil {
 			return j, err
