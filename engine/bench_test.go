@@ -114,3 +114,61 @@ func BenchmarkSimulate(b *testing.B) {
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkEngineIDs is BenchmarkEngine's stream with its contexts
+// numbered otherwise, the paths other sources take: "scattered" (a
+// permutation of the generator's IDs, not in order of appearance: the
+// direct table, by ID), "sparse" (spread over 4M: the byID map) and "keys"
+// (no IDs: the key map).
+func BenchmarkEngineIDs(b *testing.B) {
+	p, evs := benchStream(b)
+	var maxID uint32
+	for i := range evs {
+		maxID = max(maxID, evs[i].ContextID)
+	}
+	// id → id·7919 mod q is one-to-one on [1, q) for a prime q.
+	scatter := func(q uint64) func(uint32) uint32 {
+		return func(id uint32) uint32 { return uint32(uint64(id)*7919%q) + 1 }
+	}
+	for _, c := range []struct {
+		name string
+		id   func(uint32) uint32
+	}{
+		{"scattered", scatter(nextPrime(uint64(maxID) + 1))},
+		{"sparse", scatter(nextPrime(4_000_000))},
+		{"keys", func(uint32) uint32 { return 0 }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			cp := make([]engine.Event, len(evs))
+			copy(cp, evs)
+			for i := range cp {
+				cp[i].ContextID = c.id(cp[i].ContextID)
+			}
+			ctx := context.Background()
+			b.ResetTimer()
+			cpu0 := cpuTime()
+			for i := 0; i < b.N; i++ {
+				if _, err := engine.Run(ctx, &engine.SliceSource{Events: cp}, p, engine.Options{Start: t0}, time.Time{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportRates(b, len(cp), cpu0)
+		})
+	}
+}
+
+// nextPrime is the smallest prime ≥ n (n ≥ 2).
+func nextPrime(n uint64) uint64 {
+	for ; ; n++ {
+		prime := true
+		for d := uint64(2); d*d <= n; d++ {
+			if n%d == 0 {
+				prime = false
+				break
+			}
+		}
+		if prime {
+			return n
+		}
+	}
+}
