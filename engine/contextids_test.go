@@ -154,6 +154,12 @@ func BenchmarkContextIDsBatch(b *testing.B) {
 			ids.ID(k)
 		}
 		b.ResetTimer()
+		cpu0 := cpuTime()
+		defer func() {
+			if cpu := cpuTime() - cpu0; cpu > 0 && cpu0 > 0 {
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+			}
+		}()
 		for i := 0; i < b.N; i += 8192 {
 			lo := i & (len(evs) - 1)
 			batch := evs[lo : lo+min(8192, b.N-i)]
