@@ -41,11 +41,15 @@ type Generator struct {
 	thin      thinBounds
 
 	// memo holds the bucket values of a small population's contexts (the
-	// float32 bits with hashedBit set once computed); nil for a large one,
-	// whose contexts are bucketed at every arrival: a random load from a
-	// table beyond the caches costs more than the hash (bucket.Hasher.Value
-	// takes tens of nanoseconds with the SHA extensions).
-	memo []uint32
+	// float32 bits with hashedBit set once computed). A larger population
+	// keeps only coarse values (coarse: 1 + ⌊1024·value⌋, 0 until hashed),
+	// two bytes a context, a table that stays in the caches longer: they
+	// decide a pick exactly unless a weight boundary falls within 1/1024
+	// of the value (bucket.PickWeightsRange), and then the key is hashed
+	// again. A random load from a table beyond the caches costs more than
+	// the hash (tens of nanoseconds with the SHA extensions).
+	memo   []uint32
+	coarse []uint16
 	// newCtx numbers the contexts without a population (one per arrival).
 	newCtx  int
 	dupIDs  uint32 // the ContextID of the last duplicate exposure
@@ -84,8 +88,11 @@ func NewGenerator(m Model, bucketSeed int64, alloc Allocator) (*Generator, error
 	// relRate computes (1 + a·cos)/(1 + a) with cos ≥ −1, and rounding is
 	// monotonic, so it is never below (1 − a)/(1 + a) computed alike.
 	g.relLo = (1 - a) / (1 + a)
-	if p := m.Traffic.Population; p > 0 && p <= maxMemo {
+	switch p := m.Traffic.Population; {
+	case p > 0 && p <= maxMemo:
 		g.memo = make([]uint32, p)
+	case p > maxMemo && p <= maxCoarse:
+		g.coarse = make([]uint16, p)
 	}
 	g.dupIDs = uint32(m.Traffic.Population)
 	g.lognorm = make([]lognormal, len(m.Metrics))
@@ -199,6 +206,13 @@ func mod24(x float64) float64 {
 // 256 KiB table, which stays in the CPU's second-level cache).
 const maxMemo = 1 << 16
 
+// maxCoarse is the largest population with coarse bucket values (32 MiB).
+const maxCoarse = 1 << 24
+
+// coarseScale is the resolution of the coarse values: a power of two, so
+// that value·coarseScale and k/coarseScale are exact in float32.
+const coarseScale = 1024
+
 const hashedBit = 1 << 31
 
 // bucket returns the bucket value of context i.
@@ -213,6 +227,25 @@ func (g *Generator) bucket(i int) float32 {
 		g.memo[i] = b
 	}
 	return math.Float32frombits(b &^ hashedBit)
+}
+
+// pick is bucket.PickWeights of context i's bucket value under the
+// current weights.
+func (g *Generator) pick(i int) int {
+	w := g.cur.Weights[:]
+	if g.coarse == nil {
+		return bucket.PickWeights(g.bucket(i), w)
+	}
+	if q := g.coarse[i]; q != 0 {
+		lo := float32(q-1) / coarseScale
+		if k, ok := bucket.PickWeightsRange(lo, lo+1.0/coarseScale, w); ok {
+			return k
+		}
+		return bucket.PickWeights(g.hash(i), w)
+	}
+	b := g.hash(i)
+	g.coarse[i] = uint16(b*coarseScale) + 1 // b in [0, 1]: at most 1025
+	return bucket.PickWeights(b, w)
 }
 
 // hash is the bucket value of context i's key.
@@ -261,7 +294,7 @@ func (g *Generator) arrive(t int64, ev *engine.Event) bool {
 	}
 	id := uint32(i + 1)
 	var served engine.Variation
-	switch bucket.PickWeights(g.bucket(i), g.cur.Weights[:]) {
+	switch g.pick(i) {
 	case 0:
 		served = engine.New
 	case 1:

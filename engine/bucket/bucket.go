@@ -154,3 +154,27 @@ func PickWeights(bucket float32, weights []int) int {
 	}
 	return len(weights) - 1
 }
+
+// PickWeightsRange is PickWeights for every bucket value in [lo, hi) at
+// once: the index they all pick and true, or false when values in the
+// range pick different indexes (a weight boundary falls inside it). A
+// caller that keeps a coarse bucket value can so decide most picks
+// exactly without the value itself.
+func PickWeightsRange(lo, hi float32, weights []int) (int, bool) {
+	if len(weights) == 0 {
+		return -1, true
+	}
+	var sum float32
+	for i, w := range weights[:len(weights)-1] {
+		sum += float32(w) / 100000.0
+		if hi <= sum {
+			return i, true
+		}
+		if lo < sum {
+			return 0, false
+		}
+	}
+	// Values at or above every sum but the last pick the last entry,
+	// whether below the last sum or not.
+	return len(weights) - 1, true
+}
