@@ -21,6 +21,14 @@ type Numbered struct {
 	words [8]uint64
 }
 
+// digitPairs[r] is r's two decimal digits as a big-endian pair of bytes.
+var digitPairs = func() (t [100]uint16) {
+	for r := range t {
+		t[r] = uint16('0'+r/10)<<8 | uint16('0'+r%10)
+	}
+	return t
+}()
+
 // Numbered returns the Numbered hasher of keys base+n.
 func (h Hasher) Numbered(base string) Numbered {
 	k := Numbered{h: h, base: base}
@@ -50,13 +58,18 @@ func (k *Numbered) Value(n int) float32 {
 	// d: the digits, most significant first, then 0x80, as the top bytes
 	// of a big-endian word.
 	d, sh, u := uint64(0x80), 8, uint64(n)
-	for {
-		q := u / 10
-		d |= ('0' + u - q*10) << sh
+	for u >= 100 {
+		q := u / 100
+		d |= uint64(digitPairs[u-q*100]) << sh
+		sh += 16
+		u = q
+	}
+	if u >= 10 {
+		d |= uint64(digitPairs[u]) << sh
+		sh += 16
+	} else {
+		d |= ('0' + u) << sh
 		sh += 8
-		if u = q; u == 0 {
-			break
-		}
 	}
 	d <<= 64 - sh
 	w := k.words
