@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"hash/crc32"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -271,4 +275,38 @@ func TestNiceTicksEnoughLabels(t *testing.T) {
 	assert.Equal(t, 2.5, niceStep(2.1))
 	assert.Equal(t, 0.05, niceStep(0.05))
 	assert.InDelta(t, 10, niceStep(5.5), 1e-12)
+}
+
+// TestTilesShareTheChartYRange: report.html's tiles draw each metric's
+// band on the y range of its PNG difference chart (in the engine's units:
+// a binary metric's PNG is in percentage points), so both clip the same
+// early checks — on a low-traffic rollout, where the range is set by the
+// later bands.
+func TestTilesShareTheChartYRange(t *testing.T) {
+	res := makeFixture(fixtureOpts{StepHours: 24, PerPercent: 3, Seed: 5})
+	dir := t.TempDir()
+	_, err := WriteRollout(dir, res)
+	require.NoError(t, err)
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	require.NoError(t, err)
+	for k, m := range res.Policy.Metrics {
+		ch, err := DifferenceChart(res, k)
+		require.NoError(t, err)
+		re := regexp.MustCompile(`data-index="` + strconv.Itoa(k) + `" data-metric="[^"]*" data-ylo="([^"]*)" data-yhi="([^"]*)"`)
+		got := re.FindSubmatch(page)
+		require.NotNil(t, got, "tile %d", k)
+		lo, err := strconv.ParseFloat(string(got[1]), 64)
+		require.NoError(t, err)
+		hi, err := strconv.ParseFloat(string(got[2]), 64)
+		require.NoError(t, err)
+		factor := 1.0
+		if m.Kind == engine.Binary {
+			factor = 100
+		}
+		assert.InDelta(t, ch.Plot.Y.Min, factor*lo, 1e-9*(ch.Plot.Y.Max-ch.Plot.Y.Min), "metric %s low", m.Key)
+		assert.InDelta(t, ch.Plot.Y.Max, factor*hi, 1e-9*(ch.Plot.Y.Max-ch.Plot.Y.Min), "metric %s high", m.Key)
+		if k == 0 {
+			require.NotEmpty(t, ch.Clipped, "fixture: the latency chart clips its early bands")
+		}
+	}
 }

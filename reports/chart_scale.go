@@ -100,6 +100,24 @@ func yRange(pts []bandPoint) (lo, hi float64) {
 	return lo - pad, hi + pad
 }
 
+// metricYRange is the y range of metric k's difference chart in the
+// engine's units (not scaled): what DifferenceChart sets, for report.html's
+// tiles, which draw the same band and so clip the same checks.
+func metricYRange(res *engine.Result, k int) (lo, hi float64) {
+	vs := scaleOf(res.Policy.Metrics[k])
+	var pts []bandPoint
+	for i := range res.Timeline {
+		c := &res.Timeline[i]
+		if k < len(c.Metrics) {
+			if m := c.Metrics[k]; m.Ready && finite(m.Estimate, m.Lower, m.Upper) {
+				pts = append(pts, bandPoint{0, vs.Factor * m.Estimate, vs.Factor * m.Lower, vs.Factor * m.Upper})
+			}
+		}
+	}
+	lo, hi = yRange(pts)
+	return lo / vs.Factor, hi / vs.Factor
+}
+
 // ClippedBand is a check whose interval band reaches beyond the chart's y
 // range; the chart marks it with a triangle at the edge it crosses.
 type ClippedBand struct {

@@ -479,7 +479,7 @@ var reportHTML = htmltemplate.Must(htmltemplate.New("report.html").Parse(`<!DOCT
 
 <h2>Metrics</h2>
 <div class="tiles">
-{{range .Tiles}}<section class="tile{{if .Regressed}} alert{{end}}" data-index="{{.Index}}" data-metric="{{.Key}}">
+{{range .Tiles}}<section class="tile{{if .Regressed}} alert{{end}}" data-index="{{.Index}}" data-metric="{{.Key}}" data-ylo="{{.YLo}}" data-yhi="{{.YHi}}">
 <header><h3>{{.Key}}</h3><div><span class="est">{{.Estimate}}</span> <span class="iv">{{.Interval}}</span></div></header>
 <div class="chart"><svg viewBox="0 0 400 220" role="img" aria-label="difference new − original for {{.Key}} with its anytime-valid interval"></svg><div class="tip" hidden></div></div>
 <footer><span>original: {{.MeanOriginal}} (n={{.NOriginal}})</span><span>new: {{.MeanNew}} (n={{.NNew}})</span><span{{if .Regressed}} class="bad"{{end}}>{{.Status}}</span></footer>
@@ -588,7 +588,7 @@ func writeReport(dir string, res *engine.Result, charts []string, prov *Provenan
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	hv := htmlView{reportView: v, CSS: htmltemplate.CSS(css + interactiveCSS), Tiles: buildTiles(v),
+	hv := htmlView{reportView: v, CSS: htmltemplate.CSS(css + interactiveCSS), Tiles: buildTiles(v, res),
 		SRMPanel: buildSRMPanel(res), Data: data, JS: htmltemplate.JS(interactiveJS)}
 	return writeTemplate(filepath.Join(dir, "report.html"), func(w io.Writer) error {
 		return reportHTML.Execute(w, hv)

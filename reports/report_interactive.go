@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	htmltemplate "html/template"
+	"strconv"
 
 	"github.com/guardsim/guardsim/engine"
 )
@@ -22,6 +23,9 @@ type tileView struct {
 	Index                                                                   int
 	Key, Estimate, Interval, MeanOriginal, MeanNew, NOriginal, NNew, Status string
 	Regressed                                                               bool
+	// YLo and YHi are the chart's y range (metricYRange, as the PNG's),
+	// exact decimal forms for the script.
+	YLo, YHi string
 }
 
 type srmPanelView struct {
@@ -33,12 +37,16 @@ type srmPanelView struct {
 	Mismatch                 bool
 }
 
-func buildTiles(v reportView) []tileView {
+func buildTiles(v reportView, res *engine.Result) []tileView {
 	tiles := make([]tileView, len(v.Metrics))
 	for i, m := range v.Metrics {
 		tiles[i] = tileView{Index: i, Key: m.Key, Estimate: m.Estimate, Interval: m.Interval,
 			MeanOriginal: m.MeanOriginal, MeanNew: m.MeanNew, NOriginal: m.NOriginal, NNew: m.NNew,
 			Status: m.Status, Regressed: m.Regressed}
+		if i < len(res.Policy.Metrics) {
+			lo, hi := metricYRange(res, i)
+			tiles[i].YLo, tiles[i].YHi = strconv.FormatFloat(lo, 'g', -1, 64), strconv.FormatFloat(hi, 'g', -1, 64)
+		}
 	}
 	return tiles
 }
@@ -136,10 +144,9 @@ function tile(t){
 var k=+t.getAttribute('data-index'),svg=t.querySelector('svg'),tip=t.querySelector('.tip'),W=vw(svg),X=xs(W);
 function M(i){return T[i].metrics&&T[i].metrics[k];}
 var ready=function(i){var m=M(i);return m&&m.ready;};
-var lo=0,hi=0,rd=[];T.forEach(function(c,i){if(ready(i))rd.push(i);});
-// The y range comes from the informative part: every estimate and the bands of the later three quarters of the ready checks; the early, wide bands are clipped (and said so).
-var from=Math.floor(rd.length/4);rd.forEach(function(i,j){var m=M(i);lo=Math.min(lo,m.estimate);hi=Math.max(hi,m.estimate);if(j>=from){lo=Math.min(lo,m.lower);hi=Math.max(hi,m.upper);}});
-if(hi===lo){hi=lo+1;}var pad=(hi-lo)*0.06;lo-=pad;hi+=pad;var clipped=rd.some(function(i){return M(i).lower<lo||M(i).upper>hi;});
+var rd=[];T.forEach(function(c,i){if(ready(i))rd.push(i);});
+// The y range is the PNG chart's, computed in Go (yRange: the informative part of the band); the early, wide bands beyond it are clipped (and said so).
+var lo=+t.getAttribute('data-ylo'),hi=+t.getAttribute('data-yhi');if(!(hi>lo)){lo=-1;hi=1;}var clipped=rd.some(function(i){return M(i).lower<lo||M(i).upper>hi;});
 function Y(v){return MT+(H-MT-MB)*(hi-v)/(hi-lo);}
 function Yc(v){return Y(Math.max(lo,Math.min(hi,v)));}
 var s=axes(lo,hi,Y,X,W);
