@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/binary"
 	"hash/maphash"
+	"unsafe"
 )
 
 // ContextIDs numbers context keys densely (1, 2, 3, … in order of first
@@ -10,28 +11,47 @@ import (
 // keys on one goroutine can number them there, and the engine on another
 // then finds each context by index instead of hashing its key.
 //
-// It is an open-addressing hash table written for this one use rather than
-// a map[string]uint32: a map of millions of string keys costs the garbage
-// collector a scan of every key at each cycle and takes three cache misses
-// per lookup of a key it holds (control word, slot, key bytes). Here a
-// slot is one pointer-free word (15 bits of the hash and where the entry
-// is) and an entry — the key's number, length and bytes — sits in a byte
-// chunk, so a lookup touches two cache lines. The zero value is ready to
-// use; it is not safe for concurrent use.
+// It is an open-addressing hash table (linear probing) written for this
+// one use rather than a map[string]uint32: a map of millions of string
+// keys costs the garbage collector a scan of every key at each cycle and
+// takes three cache misses per lookup of a key it holds (control word,
+// slot, key bytes). Here a slot is 24 pointer-free bytes that hold the
+// key's number, length, 15 bits of its hash and its first 16 bytes, so
+// that a key of up to 16 bytes (user IDs such as "user-1234567", numeric
+// IDs) is found, or known to be new, in its slot alone: one cache miss
+// per lookup in a table of millions. A longer key (a UUID, say) keeps its
+// bytes in a chunk of entries and the slot its first 8 bytes and where
+// the rest is; the slot's bytes rule out almost every mismatch before the
+// entry is read. The table grows by 1.5× and 4/3× in turn (a slot's home
+// is the hash scaled to the table's length, not masked), so that it is
+// between 3/8 and 3/4 full rather than down to a quarter. The zero value
+// is ready to use; it is not safe for concurrent use.
 type ContextIDs struct {
 	seed   maphash.Seed
-	slots  []uint64 // tag<<48 | chunk<<16 | offset; 0: empty
-	chunks [][]byte // entries: id (4 bytes), length (2 bytes), key
+	slots  []idSlot
+	chunks [][]byte // the bytes of keys longer than idInline
 	n      int
 
-	hashes [assignGroup]uint64 // Assign's scratch
-	sink   uint64              // Assign's touched words (so no load is dropped)
+	hashes [assignGroup]uint64  // Assign's scratch
+	heads  [assignGroup]keyHead // Assign's scratch
+	sink   uint64               // Assign's touched words (so no load is dropped)
 }
 
+// idSlot is a slot of ContextIDs. meta is tag<<48 | length<<32 | number
+// (0: empty); head is the key's first 16 bytes, zero-padded, or for a
+// key longer than that its first 8 bytes and chunk<<16 | offset of its
+// bytes.
+type idSlot struct {
+	meta uint64
+	head keyHead
+}
+
+type keyHead [2]uint64
+
 const (
-	idChunk    = 1 << 16 // bytes per chunk of entries
-	idEntryHdr = 6
-	idMaxKey   = idChunk - idEntryHdr
+	idInline = 16      // keys up to this long sit in their slot
+	idChunk  = 1 << 16 // bytes per chunk of long keys
+	idMaxKey = idChunk - 1
 )
 
 // Len returns the number of keys numbered so far.
@@ -44,16 +64,38 @@ func (c *ContextIDs) ID(key string) uint32 {
 		return 0
 	}
 	c.init()
-	return c.id(key, maphash.String(c.seed, key))
+	return c.id(key, maphash.String(c.seed, key), headOf(key))
 }
 
 func (c *ContextIDs) init() {
 	if c.slots == nil {
 		c.seed = maphash.MakeSeed()
-		c.slots = make([]uint64, 1024)
-		c.chunks = [][]byte{make([]byte, 0, idChunk)}
+		c.slots = make([]idSlot, 1024)
 	}
 }
+
+// headOf returns the slot bytes of key: its first 16 bytes, zero-padded
+// (for a longer key only the first word counts).
+func headOf(key string) keyHead {
+	var b [idInline]byte
+	if len(key) >= idInline {
+		b = *(*[idInline]byte)(unsafe.Pointer(unsafe.StringData(key)))
+	} else {
+		copy(b[:], key)
+	}
+	return keyHead{binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])}
+}
+
+// home is the first slot of hash h's probe sequence: the top 32 bits of
+// the hash scaled to the table's length (Lemire's multiply-shift range
+// reduction), so the length need not be a power of two.
+func (c *ContextIDs) home(h uint64) int {
+	return int((h >> 32) * uint64(len(c.slots)) >> 32)
+}
+
+// slotTag is a slot's top 16 bits for hash h: 15 low bits of the hash
+// (independent of home's), and a set bit so that no used slot is 0.
+func slotTag(h uint64) uint64 { return (h&0x7FFF | 0x8000) << 48 }
 
 // assignGroup is the number of keys whose table memory Assign requests
 // together.
@@ -61,29 +103,32 @@ const assignGroup = 32
 
 // Assign sets each event's ContextID to ID(ContextKey): the same numbers
 // as calling ID in order, faster. In a table of millions of keys each
-// lookup misses the cache twice (its slot, then its entry), and one
+// lookup misses the cache (its slot; a long key's bytes too), and one
 // lookup at a time leaves the processor waiting on each miss in turn.
-// Assign first hashes a group of keys and reads all their slots, then
-// reads the entries those slots point to — loads that do not depend on
-// one another, so the processor has many misses in flight at once — and
-// only then looks each key up, in order, in memory now cached.
+// Assign first hashes a group of keys and reads all their slots — loads
+// that do not depend on one another, so the processor has many misses in
+// flight at once — then, for long keys, the entries those slots point
+// to, and only then looks each key up, in order, in memory now cached.
 func (c *ContextIDs) Assign(evs []Event) {
 	c.init()
 	for len(evs) > 0 {
 		g := evs[:min(len(evs), assignGroup)]
 		evs = evs[len(g):]
-		hs := c.hashes[:len(g)]
+		hs, ws := c.hashes[:len(g)], c.heads[:len(g)]
 		for j := range g {
 			hs[j] = maphash.String(c.seed, g[j].ContextKey)
+			ws[j] = headOf(g[j].ContextKey)
 		}
-		mask := uint64(len(c.slots) - 1)
 		sink := c.sink
 		for _, h := range hs {
-			sink += c.slots[h&mask]
+			sink += c.slots[c.home(h)].meta
 		}
-		for _, h := range hs {
-			if s := c.slots[h&mask]; s&^(1<<48-1) == slotTag(h) {
-				sink += uint64(c.chunks[s>>16&(1<<32-1)][s&0xFFFF])
+		for j, h := range hs {
+			if n := len(g[j].ContextKey); n > idInline && n <= idMaxKey {
+				s := &c.slots[c.home(h)]
+				if s.meta&^(1<<32-1) == slotTag(h)|uint64(n)<<32 {
+					sink += uint64(c.long(s.head[1], 1)[0])
+				}
 			}
 		}
 		c.sink = sink
@@ -92,78 +137,95 @@ func (c *ContextIDs) Assign(evs []Event) {
 				g[j].ContextID = 0
 				continue
 			}
-			g[j].ContextID = c.id(g[j].ContextKey, hs[j])
+			g[j].ContextID = c.id(g[j].ContextKey, hs[j], ws[j])
 		}
 	}
 }
 
-// id is ID for a key of hash h.
-func (c *ContextIDs) id(key string, h uint64) uint32 {
-	tag := slotTag(h)
-	mask := uint64(len(c.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		s := c.slots[i]
-		if s == 0 {
+// long returns the n bytes of a long key at ref (chunk<<16 | offset).
+func (c *ContextIDs) long(ref uint64, n int) string {
+	ch := c.chunks[ref>>16]
+	return unsafe.String(&ch[ref&0xFFFF], n)
+}
+
+// id is ID for a key of hash h and slot bytes w.
+func (c *ContextIDs) id(key string, h uint64, w keyHead) uint32 {
+	want := slotTag(h) | uint64(len(key))<<32
+	i := c.home(h)
+	for {
+		s := &c.slots[i]
+		if s.meta == 0 {
 			break
 		}
-		if s&^(1<<48-1) == tag {
-			e := c.chunks[s>>16&(1<<32-1)][s&0xFFFF:]
-			if n := int(binary.LittleEndian.Uint16(e[4:])); n == len(key) && string(e[idEntryHdr:idEntryHdr+n]) == key {
-				return binary.LittleEndian.Uint32(e)
+		if s.meta&^(1<<32-1) == want {
+			if len(key) <= idInline {
+				if s.head == w {
+					return uint32(s.meta)
+				}
+			} else if s.head[0] == w[0] && c.long(s.head[1], len(key)) == key {
+				return uint32(s.meta)
 			}
+		}
+		if i++; i == len(c.slots) {
+			i = 0
 		}
 	}
 	if c.n >= 1<<32-1 {
 		return 0
 	}
+	// New: it takes the empty slot that ended the probe.
 	c.n++
 	id := uint32(c.n)
-	ref := c.add(id, key)
+	if len(key) > idInline {
+		w[1] = c.add(key)
+	}
+	c.slots[i] = idSlot{meta: want | uint64(id), head: w}
 	if 4*c.n > 3*len(c.slots) {
 		c.grow()
-	} else {
-		c.put(tag, ref, h)
 	}
 	return id
 }
 
-// add appends key's entry and returns its chunk<<16 | offset.
-func (c *ContextIDs) add(id uint32, key string) uint64 {
-	last := &c.chunks[len(c.chunks)-1]
-	if cap(*last)-len(*last) < idEntryHdr+len(key) {
+// add keeps a long key's bytes and returns where they are.
+func (c *ContextIDs) add(key string) uint64 {
+	if len(c.chunks) == 0 || cap(c.chunks[len(c.chunks)-1])-len(c.chunks[len(c.chunks)-1]) < len(key) {
 		c.chunks = append(c.chunks, make([]byte, 0, idChunk))
-		last = &c.chunks[len(c.chunks)-1]
 	}
+	last := &c.chunks[len(c.chunks)-1]
 	off := len(*last)
-	*last = binary.LittleEndian.AppendUint32(*last, id)
-	*last = binary.LittleEndian.AppendUint16(*last, uint16(len(key)))
 	*last = append(*last, key...)
 	return uint64(len(c.chunks)-1)<<16 | uint64(off)
 }
 
-// slotTag is the top 16 bits of a slot: 15 bits of the hash, and a set
-// bit so that no used slot is 0.
-func slotTag(h uint64) uint64 { return (h>>48 | 0x8000) << 48 }
-
-// put places an entry in the first empty slot of its probe sequence.
-func (c *ContextIDs) put(tag, ref, h uint64) {
-	mask := uint64(len(c.slots) - 1)
-	i := h & mask
-	for c.slots[i] != 0 {
-		i = (i + 1) & mask
-	}
-	c.slots[i] = tag | ref
-}
-
-// grow doubles the table and places every entry again, walking the chunks.
+// grow enlarges the table (1.5× from a power of two, else 4/3×, so two
+// steps double it) and places every slot again, rehashing its key.
 func (c *ContextIDs) grow() {
-	c.slots = make([]uint64, 2*len(c.slots))
-	for ci, ch := range c.chunks {
-		for off := 0; off < len(ch); {
-			n := int(binary.LittleEndian.Uint16(ch[off+4:]))
-			h := maphash.Bytes(c.seed, ch[off+idEntryHdr:off+idEntryHdr+n])
-			c.put(slotTag(h), uint64(ci)<<16|uint64(off), h)
-			off += idEntryHdr + n
+	old := c.slots
+	n := len(old) / 3 * 4
+	if len(old)&(len(old)-1) == 0 {
+		n = len(old) / 2 * 3
+	}
+	c.slots = make([]idSlot, n)
+	var b [idInline]byte
+	for k := range old {
+		s := &old[k]
+		if s.meta == 0 {
+			continue
 		}
+		var h uint64
+		if l := int(s.meta >> 32 & 0xFFFF); l <= idInline {
+			binary.LittleEndian.PutUint64(b[:8], s.head[0])
+			binary.LittleEndian.PutUint64(b[8:], s.head[1])
+			h = maphash.Bytes(c.seed, b[:l])
+		} else {
+			h = maphash.String(c.seed, c.long(s.head[1], l))
+		}
+		i := c.home(h)
+		for c.slots[i].meta != 0 {
+			if i++; i == len(c.slots) {
+				i = 0
+			}
+		}
+		c.slots[i] = *s
 	}
 }

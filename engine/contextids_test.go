@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,14 +15,20 @@ import (
 // TestContextIDsNumberKeysDensely checks ContextIDs against a map: keys
 // are numbered 1, 2, 3, … in order of first appearance, a repeated key
 // gets its number again (across table growth), and keys that differ only
-// in length, in a late byte, or that are long or empty stay apart; a
-// key of 64 KiB or more gets no number.
+// in length, in a late byte, or that are long or empty stay apart — keys
+// of up to 16 bytes (kept in their slot) and longer ones (UUID-like keys
+// whose first 8 bytes, the part a slot keeps of them, are all the same)
+// alike; a key of 64 KiB or more gets no number.
 func TestContextIDsNumberKeysDensely(t *testing.T) {
 	var ids engine.ContextIDs
 	want := map[string]uint32{}
 	keys := []string{"", "a", "ab", "user-1", "user-10", "user-1\x00", strings.Repeat("k", 65000), strings.Repeat("k", 64999)}
+	keys = append(keys, "0123456789abcdef", "0123456789abcdeg", "0123456789abcdef\x00", "0123456789abcdef0", "0123456789abcde", "01234567", "0123456\x00")
 	for i := 0; i < 50000; i++ {
 		keys = append(keys, "user-"+strconv.Itoa(i*7919%100003))
+		if i%5 == 0 {
+			keys = append(keys, fmt.Sprintf("00000000-0000-4000-8000-%012d", i*7919%100003))
+		}
 	}
 	for round := 0; round < 3; round++ {
 		for i, k := range keys {
@@ -174,4 +181,31 @@ func BenchmarkContextIDsBatch(b *testing.B) {
 	}
 	b.Run("ID", func(b *testing.B) { run(b, false) })
 	b.Run("Assign", func(b *testing.B) { run(b, true) })
+}
+
+// TestContextIDsKeysSharingSlotBytes numbers many keys of one length that
+// share their first 8 bytes, short (kept whole in their slots) and long
+// (UUID-like, bytes beyond the slot's 8 in a chunk), twice over. Among
+// 300,000 keys of each kind dozens meet a slot of the same 15-bit hash
+// tag, length and first word, so a lookup that compared less than the
+// whole key would give some key another's number.
+func TestContextIDsKeysSharingSlotBytes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		key  func(i int) string
+	}{
+		{"short", func(i int) string { return fmt.Sprintf("user-%07d", i) }},
+		{"long", func(i int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", i) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ids engine.ContextIDs
+			const n = 300_000
+			for round := 0; round < 2; round++ {
+				for i := 0; i < n; i++ {
+					require.Equal(t, uint32(i+1), ids.ID(tc.key(i)), "round %d key %q", round, tc.key(i))
+				}
+			}
+			require.Equal(t, n, ids.Len())
+		})
+	}
 }

@@ -120,6 +120,7 @@ func init() {
 				if len(*events) == 0 || *rollout == "" || *out == "" {
 					return usageErrorf("--events, --rollout and --out are required")
 				}
+				tuneGCForReplay(e)
 				s, err := scenarios.LoadRollout(*rollout)
 				if err != nil {
 					return err
