@@ -2,6 +2,7 @@ package sim
 
 import (
 	"container/heap"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -73,5 +74,43 @@ func TestEventHeapOrder(t *testing.T) {
 			t.Fatalf("drain %d: %+v after %+v", n, p, last)
 		}
 		last = p
+	}
+}
+
+// TestQueuesOrder: events pushed into several heaps pop in the (time, seq)
+// order of one container/heap holding them all, with pushes of earlier
+// and later times than the current root interleaved with pops.
+func TestQueuesOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var q queues
+	q.init(3)
+	var s stdHeap
+	check := func(what string, i int) {
+		t.Helper()
+		want := heap.Pop(&s).(pending)
+		if got := q.at; got != want.at {
+			t.Fatalf("%s %d: next time %d, container/heap %d", what, i, got, want.at)
+		}
+		if got := q.pop(); got != want {
+			t.Fatalf("%s %d: %+v, container/heap %+v", what, i, got, want)
+		}
+	}
+	for i := range 20000 {
+		// Heap 0 short delays, 1 long ones, 2 rare: like a numeric
+		// metric, a conversion and duplicates.
+		h := []int{0, 0, 0, 1, 1, 2}[r.IntN(6)]
+		at := int64(i/4) + []int64{r.Int64N(5), r.Int64N(500), 1}[h]
+		p := pending{at: at, seq: uint64(i), metric: int32(h)}
+		q.push(h, p)
+		heap.Push(&s, p)
+		if i%3 != 0 {
+			check("pop", i)
+		}
+	}
+	for i := 0; len(s) > 0; i++ {
+		check("drain", i)
+	}
+	if q.top != -1 || q.at != math.MaxInt64 {
+		t.Fatalf("empty queues: top %d, next time %d", q.top, q.at)
 	}
 }

@@ -36,7 +36,7 @@ type Generator struct {
 	nextCtx   int
 	lambdaMax float64 // arrivals per nanosecond at the daily peak
 	relLo     float64 // the least relRate can be: draws below it need no cosine
-	pending   eventHeap
+	pending   queues
 	seq       uint64
 	thin      thinBounds
 
@@ -65,6 +65,57 @@ type lognormal struct{ mu, sigma float64 }
 // rollout's bucketing seed (Policy.Seed), used to serve contexts exactly as
 // the engine would bucket them.
 func NewGenerator(m Model, bucketSeed int64, alloc Allocator) (*Generator, error) {
+	return NewGeneratorBuckets(m, bucketSeed, alloc, nil)
+}
+
+// BucketTable keeps the bucket values a generator computes for its
+// population's contexts (see Generator.memo) so that the next generator
+// with the same bucketing seed and population starts with them: a sweep's
+// cells draw their rollouts with common random numbers, so rollout i of
+// every cell buckets the same contexts under the same seed, and each
+// context's SHA-1 is computed once for all the cells instead of once per
+// cell. The values depend only on the seed and the context, so the
+// streams are exactly those of fresh generators. A table serves one
+// generator at a time; the zero value is ready to use.
+type BucketTable struct {
+	seed   int64
+	pop    int
+	memo   []uint32
+	coarse []uint16
+}
+
+// attach makes t the table of seed and population p, keeping its values
+// when they are that seed's and population's and clearing them otherwise.
+func (t *BucketTable) attach(seed int64, p int) {
+	if t.seed == seed && t.pop == p {
+		return
+	}
+	t.seed, t.pop = seed, p
+	// The generator tells the kinds of table apart by which is nil.
+	memo, coarse := t.memo, t.coarse
+	t.memo, t.coarse = nil, nil
+	switch {
+	case p > 0 && p <= maxMemo:
+		t.memo = resize(memo, p)
+	case p > maxMemo && p <= maxCoarse:
+		t.coarse = resize(coarse, p)
+	}
+}
+
+// resize returns s with length n, all zero, reusing its array if it can.
+func resize[T uint16 | uint32](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
+// NewGeneratorBuckets is NewGenerator with the bucket values kept in bt
+// (nil: a table of its own), which may hold those of an earlier generator
+// with the same bucketSeed and population.
+func NewGeneratorBuckets(m Model, bucketSeed int64, alloc Allocator, bt *BucketTable) (*Generator, error) {
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid simulation model: %w", err)
 	}
@@ -88,13 +139,13 @@ func NewGenerator(m Model, bucketSeed int64, alloc Allocator) (*Generator, error
 	// relRate computes (1 + a·cos)/(1 + a) with cos ≥ −1, and rounding is
 	// monotonic, so it is never below (1 − a)/(1 + a) computed alike.
 	g.relLo = (1 - a) / (1 + a)
-	switch p := m.Traffic.Population; {
-	case p > 0 && p <= maxMemo:
-		g.memo = make([]uint32, p)
-	case p > maxMemo && p <= maxCoarse:
-		g.coarse = make([]uint16, p)
+	if bt == nil {
+		bt = new(BucketTable)
 	}
+	bt.attach(bucketSeed, m.Traffic.Population)
+	g.memo, g.coarse = bt.memo, bt.coarse
 	g.dupIDs = uint32(m.Traffic.Population)
+	g.pending.init(len(m.Metrics) + 1)
 	g.lognorm = make([]lognormal, len(m.Metrics))
 	for i, mm := range m.Metrics {
 		if mm.Distribution == LogNormal {
@@ -138,8 +189,9 @@ func (g *Generator) Read(ctx context.Context, buf []engine.Event) (int, error) {
 	for n < len(buf) {
 		t := g.nextArrival
 		fromHeap := false
-		if len(g.pending) > 0 && g.pending[0].at <= t {
-			t = g.pending[0].at
+		// An empty queue's MaxInt64 is past g.end: it returns below.
+		if g.pending.at <= t {
+			t = g.pending.at
 			fromHeap = true
 		}
 		if t >= g.end {
@@ -360,7 +412,7 @@ func (g *Generator) schedule(t int64, i int, id uint32, mi int, served engine.Va
 			return
 		}
 		g.seq++
-		g.pending.push(pending{at: at, seq: g.seq, value: v, id: id, ctx: uint32(i), metric: int32(mi), kind: engine.KindMetric})
+		g.pending.push(mi, pending{at: at, seq: g.seq, value: v, id: id, ctx: uint32(i), metric: int32(mi), kind: engine.KindMetric})
 	}
 	if mm.Binary {
 		if g.rng.Float64() < mm.Rate*base+effect {
@@ -369,7 +421,7 @@ func (g *Generator) schedule(t int64, i int, id uint32, mi int, served engine.Va
 		return
 	}
 	if mm.Ratio {
-		g.scheduleRatio(t, i, id, mm, mm.Rate*base, effect)
+		g.scheduleRatio(t, i, id, mi, mm.Rate*base, effect)
 		return
 	}
 	tail, thr := 1.0, 0.0
@@ -427,6 +479,61 @@ func (g *Generator) emit(p pending, ev *engine.Event) {
 		key = contextKey(int(p.ctx))
 	}
 	*ev = engine.Event{Time: p.at, Kind: p.kind, Variation: p.variation, Metric: p.metric, ContextID: p.id, Value: p.value, ContextKind: g.kind, ContextKey: key}
+}
+
+// queues holds the pending events in one heap per source (a metric of
+// the model, or the duplicate exposures), and pops them in (time, seq)
+// order across all: seq is unique, so the order is the total order of a
+// single heap's. Apart, the heaps are cheaper: a numeric metric's events
+// are due within seconds and a conversion's in minutes, so in one heap
+// nearly every short-delay event sifts up past the long-delay ones to the
+// root and each pop sifts a long-delay event down the whole depth; in its
+// own heap of a few events each takes a step or two. BenchmarkGenerator
+// measures the difference.
+type queues struct {
+	hs []eventHeap
+	// top is the heap with the least root, -1 when all are empty; at is
+	// that root's time (MaxInt64 when empty), compared once per event.
+	top int
+	at  int64
+}
+
+func (q *queues) init(n int) {
+	q.hs = make([]eventHeap, n)
+	q.top, q.at = -1, math.MaxInt64
+}
+
+// push adds p to heap h.
+func (q *queues) push(h int, p pending) {
+	q.hs[h].push(p)
+	if q.top < 0 || h == q.top || before(&p, &q.hs[q.top][0]) {
+		// h's root can only have moved earlier (to p).
+		q.top, q.at = h, q.hs[h][0].at
+	}
+}
+
+// pop removes and returns the next event; there must be one.
+func (q *queues) pop() pending {
+	p := q.hs[q.top].pop()
+	top := -1
+	for h := range q.hs {
+		if len(q.hs[h]) > 0 && (top < 0 || before(&q.hs[h][0], &q.hs[top][0])) {
+			top = h
+		}
+	}
+	q.top, q.at = top, math.MaxInt64
+	if top >= 0 {
+		q.at = q.hs[top][0].at
+	}
+	return p
+}
+
+// before is the (time, seq) order.
+func before(a, b *pending) bool {
+	if a.at != b.at {
+		return a.at < b.at
+	}
+	return a.seq < b.seq
 }
 
 // eventHeap is a binary min-heap ordered by (time, seq). It is written out

@@ -184,5 +184,5 @@ func (g *Generator) duplicate(t int64, logged engine.Variation) {
 		g.dupIDs++
 		id = g.dupIDs
 	}
-	g.pending.push(pending{at: t + 1, seq: g.seq, id: id, ctx: uint32(g.real.dups), kind: engine.KindExposure, variation: logged, dup: true})
+	g.pending.push(len(g.m.Metrics), pending{at: t + 1, seq: g.seq, id: id, ctx: uint32(g.real.dups), kind: engine.KindExposure, variation: logged, dup: true})
 }

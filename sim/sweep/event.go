@@ -12,8 +12,10 @@ import (
 // simulateEvent runs one event-level rollout of a cell. The stream stops
 // once the rollout has ended: the events after the end change nothing a
 // sweep records (elapsed time, new contexts, status and reason), so a
-// rolled-back or completed rollout costs no more than its own run.
-func simulateEvent(ctx context.Context, c *cellPlan, seed uint64) (outcome, error) {
+// rolled-back or completed rollout costs no more than its own run. bt
+// keeps the generator's bucket values for the next rollout with the same
+// seed (nil: none kept).
+func simulateEvent(ctx context.Context, c *cellPlan, seed uint64, bt *sim.BucketTable) (outcome, error) {
 	p := c.pol
 	p.Seed = bucketSeed(seed)
 	m := c.model
@@ -22,7 +24,7 @@ func simulateEvent(ctx context.Context, c *cellPlan, seed uint64) (outcome, erro
 	if err != nil {
 		return outcome{}, err
 	}
-	g, err := sim.NewGenerator(m, r.Policy().Seed, r)
+	g, err := sim.NewGeneratorBuckets(m, r.Policy().Seed, r, bt)
 	if err != nil {
 		return outcome{}, err
 	}

@@ -28,7 +28,7 @@ func TestEventStopsAtEnd(t *testing.T) {
 		c := &cells[0]
 		for rep := range 1 {
 			seed := RepSeed(5, rep)
-			got, err := simulateEvent(context.Background(), c, seed)
+			got, err := simulateEvent(context.Background(), c, seed, nil)
 			require.NoError(t, err)
 			p := c.pol
 			p.Seed = bucketSeed(seed)

@@ -45,7 +45,7 @@ func TestTimeToDetectionFromOnset(t *testing.T) {
 }
 
 func must(t *testing.T, c *cellPlan, seed uint64) outcome {
-	o, err := simulateEvent(context.Background(), c, seed)
+	o, err := simulateEvent(context.Background(), c, seed, nil)
 	require.NoError(t, err)
 	return o
 }

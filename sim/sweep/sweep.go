@@ -144,10 +144,13 @@ func (p *Plan) Tally(ctx context.Context, c, lo, hi int) (Tally, error) {
 		return t, fmt.Errorf("sweep: cell %d reps [%d, %d) outside %d cells × %d reps", c, lo, hi, len(p.cells), p.cfg.Reps)
 	}
 	var as *aggSim
+	var bt *sim.BucketTable
 	if p.cfg.Fidelity == Aggregate {
 		as = newAggSim()
+	} else {
+		bt = new(sim.BucketTable) // its arrays serve every replication
 	}
-	err := runReps(ctx, p.cfg, &p.cells[c], as, lo, hi, &t)
+	err := runReps(ctx, p.cfg, &p.cells[c], as, bt, lo, hi, &t)
 	return t, err
 }
 
@@ -232,6 +235,15 @@ func execute(ctx context.Context, cfg Config, cells []cellPlan, lo, hi int) ([]T
 	reps := hi - lo
 	perCell := (reps + chunk - 1) / chunk
 	total := len(cells) * perCell
+	// At event level a task is one replication of every cell, run one
+	// after the other by one worker: the cells' rollout i shares its seeds
+	// (common random numbers), so its generators share one BucketTable and
+	// hash each context once. The tallies' merge is exact, so the order
+	// the rollouts run in changes nothing.
+	byRep := cfg.Fidelity != Aggregate
+	if byRep {
+		total = reps
+	}
 	var (
 		progMu   sync.Mutex
 		progDone int
@@ -257,8 +269,11 @@ func execute(ctx context.Context, cfg Config, cells []cellPlan, lo, hi int) ([]T
 		go func() {
 			defer wg.Done()
 			var as *aggSim
+			var bt *sim.BucketTable
 			if cfg.Fidelity == Aggregate {
 				as = newAggSim()
+			} else {
+				bt = new(sim.BucketTable)
 			}
 			for {
 				task := int(next.Add(1) - 1)
@@ -269,9 +284,20 @@ func execute(ctx context.Context, cfg Config, cells []cellPlan, lo, hi int) ([]T
 					errs[w] = err
 					return
 				}
+				if byRep {
+					for c := range cells {
+						if err := runReps(ctx, cfg, &cells[c], nil, bt, lo+task, lo+task+1, &tallies[w][c]); err != nil {
+							errs[w] = err
+							cancel()
+							return
+						}
+						progress(1)
+					}
+					continue
+				}
 				c, from := task/perCell, lo+(task%perCell)*chunk
 				to := min(from+chunk, hi)
-				if err := runReps(ctx, cfg, &cells[c], as, from, to, &tallies[w][c]); err != nil {
+				if err := runReps(ctx, cfg, &cells[c], as, nil, from, to, &tallies[w][c]); err != nil {
 					errs[w] = err
 					cancel()
 					return
@@ -303,15 +329,16 @@ func execute(ctx context.Context, cfg Config, cells []cellPlan, lo, hi int) ([]T
 }
 
 // runReps runs replications [lo, hi) of a cell and adds them to t; as is
-// the aggregate simulator's scratch space (nil at event level).
-func runReps(ctx context.Context, cfg Config, cell *cellPlan, as *aggSim, lo, hi int, t *Tally) error {
+// the aggregate simulator's scratch space (nil at event level), bt the
+// event-level generators' bucket values.
+func runReps(ctx context.Context, cfg Config, cell *cellPlan, as *aggSim, bt *sim.BucketTable, lo, hi int, t *Tally) error {
 	for i := lo; i < hi; i++ {
 		seed := RepSeed(cfg.Seed, i)
 		if as != nil {
 			t.add(as.run(cell.agg, seed))
 			continue
 		}
-		o, err := simulateEvent(ctx, cell, seed)
+		o, err := simulateEvent(ctx, cell, seed, bt)
 		if err != nil {
 			return fmt.Errorf("cell %s, rep %d: %w", cellName(cell.params), i, err)
 		}
