@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"strconv"
 
 	"github.com/guardsim/guardsim/engine"
@@ -25,7 +24,7 @@ type Generator struct {
 	// keyHash buckets the keys "user-i" (bucket.Numbered: the hash input
 	// is made in registers, not in memory).
 	keyHash bucket.Numbered
-	rng     *rand.Rand
+	rng     stream // rand.New(rand.NewPCG(m.Seed, …))'s numbers, inlined
 	kind    string
 
 	start, end  int64
@@ -126,7 +125,7 @@ func NewGeneratorBuckets(m Model, bucketSeed int64, alloc Allocator, bt *BucketT
 		m:       m,
 		alloc:   alloc,
 		keyHash: bucket.ForSeed(bucketSeed).Numbered("user-"),
-		rng:     rand.New(rand.NewPCG(m.Seed, 0x6a09e667f3bcc909)),
+		rng:     newStream(m.Seed, 0x6a09e667f3bcc909),
 		kind:    m.ContextKind,
 		start:   m.Start.UnixNano(),
 	}
