@@ -1,6 +1,9 @@
 package engine
 
-import "context"
+import (
+	"context"
+	"unsafe"
+)
 
 // batchGroup is the number of events whose context memory ObserveBatch
 // requests together.
@@ -17,12 +20,22 @@ const batchGroup = 32
 // contexts not seen before, which it copies) with loads that do not depend
 // on one another, so that the processor has many misses in flight at once,
 // and then observes each event, in order, in memory now cached.
+//
+// Where the processor has a prefetch instruction (prefetch), the memory of
+// the next group is requested while the current one is observed, so the
+// misses overlap with that work instead of being waited for.
 func (r *Rollout) ObserveBatch(ctx context.Context, evs []Event) (int, error) {
 	done := 0
+	ahead := r.lib.reorder == nil && hasPrefetch
+	if ahead {
+		r.ctxIdx.prefetchGroup(evs[:min(len(evs), batchGroup)])
+	}
 	for len(evs) > 0 {
 		g := evs[:min(len(evs), batchGroup)]
 		evs = evs[len(g):]
-		if r.lib.reorder == nil {
+		if ahead && !r.ctxIdx.sparse {
+			r.ctxIdx.prefetchGroup(evs[:min(len(evs), batchGroup)])
+		} else if r.lib.reorder == nil {
 			r.ctxIdx.touch(g)
 		}
 		for j := range g {
@@ -33,6 +46,37 @@ func (r *Rollout) ObserveBatch(ctx context.Context, evs []Event) (int, error) {
 		done += len(g)
 	}
 	return done, nil
+}
+
+// prefetchGroup requests the memory touch reads for a direct table: the
+// events' records (and a metric event's cell), and the keys of exposures
+// of contexts not seen yet. A sparse table's records are found through
+// byID, a load that prefetching cannot skip; there it does nothing.
+func (t *contextTable) prefetchGroup(g []Event) {
+	if t.stride == 0 || t.sparse {
+		return
+	}
+	a := t.addrs[:0]
+	n := uint32(t.slots())
+	known := uint32(t.n)
+	if t.order != nil {
+		known = 0
+	}
+	for j := range g {
+		ev := &g[j]
+		if id := ev.ContextID; id-1 < n {
+			p := t.pages[(id-1)>>pageBits]
+			b := int((id-1)&(pageLen-1)) * t.stride
+			a = append(a, uintptr(unsafe.Pointer(&p[b])))
+			if m := int(ev.Metric); ev.Kind == KindMetric && m >= 0 && m < t.stride-1 {
+				a = append(a, uintptr(unsafe.Pointer(&p[b+1+m])))
+			}
+		}
+		if ev.Kind == KindExposure && ev.ContextID-1 >= known && len(ev.ContextKey) > 0 {
+			a = append(a, uintptr(unsafe.Pointer(unsafe.StringData(ev.ContextKey))))
+		}
+	}
+	prefetch(a)
 }
 
 // touch reads the table memory of the events' contexts: with direct IDs

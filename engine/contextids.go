@@ -32,9 +32,13 @@ type ContextIDs struct {
 	chunks [][]byte // the bytes of keys longer than idInline
 	n      int
 
-	hashes [assignGroup]uint64  // Assign's scratch
-	heads  [assignGroup]keyHead // Assign's scratch
-	sink   uint64               // Assign's touched words (so no load is dropped)
+	// Assign's scratch: two groups' hashes and slot bytes, addresses to
+	// prefetch, and the sum of the words it loads without a prefetch
+	// instruction (so that no load is dropped).
+	hashes [2][assignGroup]uint64
+	heads  [2][assignGroup]keyHead
+	addrs  [assignGroup]uintptr
+	sink   uint64
 }
 
 // idSlot is a slot of ContextIDs. meta is tag<<48 | length<<32 | number
@@ -105,40 +109,81 @@ const assignGroup = 32
 // as calling ID in order, faster. In a table of millions of keys each
 // lookup misses the cache (its slot; a long key's bytes too), and one
 // lookup at a time leaves the processor waiting on each miss in turn.
-// Assign first hashes a group of keys and reads all their slots — loads
-// that do not depend on one another, so the processor has many misses in
-// flight at once — then, for long keys, the entries those slots point
-// to, and only then looks each key up, in order, in memory now cached.
+// Assign works on groups of keys: it hashes a group and requests all its
+// slots — loads that do not depend on one another, so the processor has
+// many misses in flight at once — then, for long keys, the entries those
+// slots point to, and only then looks each key up, in order, in memory
+// now cached. With a prefetch instruction (prefetch), the next group's
+// slots are requested before the current group is looked up, so their
+// misses overlap with that work.
 func (c *ContextIDs) Assign(evs []Event) {
 	c.init()
-	for len(evs) > 0 {
-		g := evs[:min(len(evs), assignGroup)]
-		evs = evs[len(g):]
-		hs, ws := c.hashes[:len(g)], c.heads[:len(g)]
-		for j := range g {
-			hs[j] = maphash.String(c.seed, g[j].ContextKey)
-			ws[j] = headOf(g[j].ContextKey)
+	cur := evs[:min(len(evs), assignGroup)]
+	buf := 0
+	c.hashGroup(cur, buf)
+	for len(cur) > 0 {
+		evs = evs[len(cur):]
+		next := evs[:min(len(evs), assignGroup)]
+		if hasPrefetch && len(next) > 0 {
+			c.hashGroup(next, buf^1)
 		}
-		sink := c.sink
-		for _, h := range hs {
-			sink += c.slots[c.home(h)].meta
+		c.resolveGroup(cur, buf)
+		if !hasPrefetch && len(next) > 0 {
+			c.hashGroup(next, buf^1)
 		}
+		cur, buf = next, buf^1
+	}
+}
+
+// hashGroup hashes the keys of g into scratch buffer buf and requests
+// their slots.
+func (c *ContextIDs) hashGroup(g []Event, buf int) {
+	hs, ws := c.hashes[buf][:len(g)], c.heads[buf][:len(g)]
+	for j := range g {
+		hs[j] = maphash.String(c.seed, g[j].ContextKey)
+		ws[j] = headOf(g[j].ContextKey)
+	}
+	if hasPrefetch {
+		a := c.addrs[:len(g)]
 		for j, h := range hs {
-			if n := len(g[j].ContextKey); n > idInline && n <= idMaxKey {
-				s := &c.slots[c.home(h)]
-				if s.meta&^(1<<32-1) == slotTag(h)|uint64(n)<<32 {
+			a[j] = uintptr(unsafe.Pointer(&c.slots[c.home(h)]))
+		}
+		prefetch(a)
+		return
+	}
+	sink := c.sink
+	for _, h := range hs {
+		sink += c.slots[c.home(h)].meta
+	}
+	c.sink = sink
+}
+
+// resolveGroup reads the entries of g's long keys whose slot may hold them
+// (the slots were requested by hashGroup), then numbers g's keys.
+func (c *ContextIDs) resolveGroup(g []Event, buf int) {
+	hs, ws := c.hashes[buf][:len(g)], c.heads[buf][:len(g)]
+	a := c.addrs[:0]
+	sink := c.sink
+	for j, h := range hs {
+		if n := len(g[j].ContextKey); n > idInline && n <= idMaxKey {
+			s := &c.slots[c.home(h)]
+			if s.meta&^(1<<32-1) == slotTag(h)|uint64(n)<<32 {
+				if hasPrefetch {
+					a = append(a, uintptr(unsafe.Pointer(unsafe.StringData(c.long(s.head[1], 1)))))
+				} else {
 					sink += uint64(c.long(s.head[1], 1)[0])
 				}
 			}
 		}
-		c.sink = sink
-		for j := range g {
-			if len(g[j].ContextKey) > idMaxKey {
-				g[j].ContextID = 0
-				continue
-			}
-			g[j].ContextID = c.id(g[j].ContextKey, hs[j], ws[j])
+	}
+	c.sink = sink
+	prefetch(a)
+	for j := range g {
+		if len(g[j].ContextKey) > idMaxKey {
+			g[j].ContextID = 0
+			continue
 		}
+		g[j].ContextID = c.id(g[j].ContextKey, hs[j], ws[j])
 	}
 }
 

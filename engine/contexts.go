@@ -41,6 +41,8 @@ type contextTable struct {
 	// bytes), in order of appearance.
 	store keyStore
 	sink  uint64 // touch's loads (batch.go)
+	// prefetchGroup's addresses: up to two per event.
+	addrs [2 * batchGroup]uintptr
 }
 
 // A ctxState shares its record's first cell.
