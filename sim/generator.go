@@ -54,6 +54,11 @@ type Generator struct {
 	// less CPU).
 	memo   []uint32
 	coarse []uint8
+	// arms[q] is the pick of a context with coarse value q under the
+	// current weights (bucket.PickWeightsRange of q's interval), or
+	// armHash when q's interval holds a boundary or q is 0 (not hashed
+	// yet): made at each allocation, it turns a pick into two loads.
+	arms [coarseScale + 2]uint8
 	// newCtx numbers the contexts without a population (one per arrival).
 	newCtx  int
 	dupIDs  uint32 // the ContextID of the last duplicate exposure
@@ -86,6 +91,11 @@ type BucketTable struct {
 	pop    int
 	memo   []uint32
 	coarse []uint8
+	// arms[q] is the pick of a context with coarse value q under the
+	// current weights (bucket.PickWeightsRange of q's interval), or
+	// armHash when q's interval holds a boundary or q is 0 (not hashed
+	// yet): made at each allocation, it turns a pick into two loads.
+	arms [coarseScale + 2]uint8
 }
 
 // attach makes t the table of seed and population p, keeping its values
@@ -210,6 +220,7 @@ func (g *Generator) Read(ctx context.Context, buf []engine.Event) (int, error) {
 			}
 			prev := g.cur.Until
 			g.cur = g.alloc.Allocation(ctx, t)
+			g.setArms()
 			g.noteAllocation(prev)
 		}
 		if fromHeap {
@@ -292,16 +303,35 @@ func (g *Generator) pick(i int) int {
 	if g.coarse == nil {
 		return bucket.PickWeights(g.bucket(i), w)
 	}
-	if q := g.coarse[i]; q != 0 {
-		lo := float32(q-1) / coarseScale
-		if k, ok := bucket.PickWeightsRange(lo, lo+1.0/coarseScale, w); ok {
-			return k
-		}
+	q := g.coarse[i]
+	if k := g.arms[q]; k != armHash {
+		return int(k)
+	}
+	if q != 0 {
 		return bucket.PickWeights(g.hash(i), w)
 	}
 	b := g.hash(i)
 	g.coarse[i] = uint8(b*coarseScale) + 1 // b in [0, 1]: at most 129
 	return bucket.PickWeights(b, w)
+}
+
+// armHash marks the coarse values whose pick needs the exact value.
+const armHash = 255
+
+// setArms makes g.arms for the current weights.
+func (g *Generator) setArms() {
+	if g.coarse == nil {
+		return
+	}
+	w := g.cur.Weights[:]
+	g.arms[0] = armHash
+	for q := 1; q < len(g.arms); q++ {
+		lo := float32(q-1) / coarseScale
+		g.arms[q] = armHash
+		if k, ok := bucket.PickWeightsRange(lo, lo+1.0/coarseScale, w); ok {
+			g.arms[q] = uint8(k)
+		}
+	}
 }
 
 // hash is the bucket value of context i's key.
