@@ -41,6 +41,7 @@ type colReader struct {
 	nrows int
 	vi    int // next non-null value in the page
 	nvals int
+	nn    int // non-null rows in the page (their dictionary indexes are checked)
 
 	// Byte array pages: either dictionary indexes or plain values.
 	dict parquet.Dictionary
@@ -159,7 +160,7 @@ func (c *colReader) load(p parquet.Page) error {
 		c.nrows = int(n)
 		nonNull = c.nrows
 	}
-	c.row, c.vi = 0, 0
+	c.row, c.vi, c.nn = 0, 0, nonNull
 	c.dict, c.idx, c.data, c.offs, c.i64, c.f64 = nil, nil, nil, nil, nil, nil
 	vals := p.Data()
 	if d := p.Dictionary(); d != nil {

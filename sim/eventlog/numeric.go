@@ -86,15 +86,27 @@ func (d *fileDecoder) decodeValue(out []float64) (int, error) {
 			c.vi += k
 			return 0, nil
 		}
-		def := c.def[c.row : c.row+k]
-		for j := range dst {
-			if def[j] == 0 {
+		if c.nn == 0 {
+			for j := range dst {
 				dst[j] = 1
-				continue
 			}
-			dst[j] = c.f64[c.vi]
-			c.vi++
+			return 0, nil
 		}
+		// Without a branch on each row's definition level (see
+		// stringSpan): every row reads a value (the next, or the last
+		// past the end) and keeps 1 where the level is 0, selecting
+		// bits so that the compiler can use a conditional move.
+		f, vi, last := c.f64[:c.nn], c.vi, c.nn-1
+		one := math.Float64bits(1)
+		for j, d := range c.def[c.row : c.row+k] {
+			b := math.Float64bits(f[min(vi, last)])
+			if d == 0 {
+				b = one
+			}
+			dst[j] = math.Float64frombits(b)
+			vi += int(d)
+		}
+		c.vi = vi
 		return 0, nil
 	})
 }

@@ -38,6 +38,27 @@ func stringSpan[T any](c *colReader, m *dictMap[T], f func([]byte) (T, error), n
 			c.vi += len(dst)
 			return 0, nil
 		}
+		if nullErr == nil && !m.bad && c.nn > 0 {
+			// Nulls and values interleaved (a column that only one kind
+			// of event sets): without a branch on each row's definition
+			// level, which no predictor guesses for events in random
+			// order. Every row reads a checked index (the next value's,
+			// or the last one's past the end) and keeps null where the
+			// level is 0; a level is 0 or 1 (load checks), so it also
+			// counts the values read.
+			idx, vals := c.idx[:c.nn], m.vals
+			vi, last := c.vi, c.nn-1
+			for j, d := range c.def[c.row : c.row+len(dst)] {
+				v := vals[idx[min(vi, last)]]
+				if d == 0 {
+					v = null
+				}
+				dst[j] = v
+				vi += int(d)
+			}
+			c.vi = vi
+			return 0, nil
+		}
 	}
 	// Nulls, dictionary entries that failed to map, or plain values.
 	for j := range dst {
