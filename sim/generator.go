@@ -91,11 +91,6 @@ type BucketTable struct {
 	pop    int
 	memo   []uint32
 	coarse []uint8
-	// arms[q] is the pick of a context with coarse value q under the
-	// current weights (bucket.PickWeightsRange of q's interval), or
-	// armHash when q's interval holds a boundary or q is 0 (not hashed
-	// yet): made at each allocation, it turns a pick into two loads.
-	arms [coarseScale + 2]uint8
 }
 
 // attach makes t the table of seed and population p, keeping its values
