@@ -67,9 +67,13 @@ func (t *contextTable) prefetchGroup(g []Event) {
 		if id := ev.ContextID; id-1 < n {
 			p := t.pages[(id-1)>>pageBits]
 			b := int((id-1)&(pageLen-1)) * t.stride
-			a = append(a, uintptr(unsafe.Pointer(&p[b])))
+			rec := uintptr(unsafe.Pointer(&p[b]))
+			a = append(a, rec)
+			// A metric event's own cell, when it is in the next line.
 			if m := int(ev.Metric); ev.Kind == KindMetric && m >= 0 && m < t.stride-1 {
-				a = append(a, uintptr(unsafe.Pointer(&p[b+1+m])))
+				if cell := uintptr(unsafe.Pointer(&p[b+1+m])); cell>>6 != rec>>6 {
+					a = append(a, cell)
+				}
 			}
 		}
 		if ev.Kind == KindExposure && ev.ContextID-1 >= known && len(ev.ContextKey) > 0 {
