@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	texttemplate "text/template"
 
 	"gonum.org/v1/plot"
@@ -267,7 +268,7 @@ func WriteSweep(dir string, res *sweep.Result) error {
 		return fmt.Errorf("write sweep: %w", err)
 	}
 	v := buildSweepView(res)
-	for _, pl := range []struct {
+	plots := []struct {
 		name string
 		mk   func(*sweep.Result) (*plot.Plot, error)
 		png  *string
@@ -276,13 +277,38 @@ func WriteSweep(dir string, res *sweep.Result) error {
 		{PowerPNG, PowerPlot, &v.PowerPNG, &v.PowerURI},
 		{FPRPNG, FPRPlot, &v.FPRPNG, &v.FPRURI},
 		{FrontierPNG, FrontierPlot, &v.FrontierPNG, &v.FrontierURI},
-	} {
-		p, err := pl.mk(res)
-		if err != nil {
+	}
+	// The plots are made and encoded concurrently (they are independent,
+	// and drawing them is most of what a sweep spends after its
+	// rollouts), then written in order.
+	type drawn struct {
+		png []byte // nil: the grid does not support the plot
+		err error
+	}
+	out := make([]drawn, len(plots))
+	var wg sync.WaitGroup
+	for i, pl := range plots {
+		wg.Go(func() {
+			p, err := pl.mk(res)
+			if err != nil || p == nil {
+				out[i] = drawn{err: err}
+				return
+			}
+			var buf bytes.Buffer
+			if err := writePNG(&buf, p.Draw); err != nil {
+				out[i] = drawn{err: fmt.Errorf("%s: %w", pl.name, err)}
+				return
+			}
+			out[i] = drawn{png: buf.Bytes()}
+		})
+	}
+	wg.Wait()
+	for i, pl := range plots {
+		if err := out[i].err; err != nil {
 			return fmt.Errorf("write sweep: %w", err)
 		}
 		path := filepath.Join(dir, pl.name)
-		if p == nil {
+		if out[i].png == nil {
 			// Do not leave a stale plot from an earlier sweep next to a
 			// report that says it was skipped.
 			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -290,15 +316,11 @@ func WriteSweep(dir string, res *sweep.Result) error {
 			}
 			continue
 		}
-		var buf bytes.Buffer
-		if err := writePNG(&buf, p.Draw); err != nil {
-			return fmt.Errorf("write sweep %s: %w", pl.name, err)
-		}
-		if err := atomicfile.WriteFile(path, buf.Bytes()); err != nil {
+		if err := atomicfile.WriteFile(path, out[i].png); err != nil {
 			return fmt.Errorf("write sweep: %w", err)
 		}
 		*pl.png = pl.name
-		*pl.uri = imgSrc(buf.Bytes())
+		*pl.uri = imgSrc(out[i].png)
 	}
 	if err := writeTemplate(filepath.Join(dir, "report.md"), func(w io.Writer) error { return sweepMD.Execute(w, v) }); err != nil {
 		return fmt.Errorf("write sweep: %w", err)
