@@ -16,27 +16,26 @@ const batchGroup = 32
 // It is faster than one Observe at a time on streams with many contexts.
 // There, each event's context state is a cache miss, and one event at a
 // time leaves the processor waiting on each miss in turn. ObserveBatch
-// first reads the state of a group of events' contexts (and the keys of
-// contexts not seen before, which it copies) with loads that do not depend
-// on one another, so that the processor has many misses in flight at once,
-// and then observes each event, in order, in memory now cached.
-//
-// Where the processor has a prefetch instruction (prefetch), the memory of
-// the next group is requested while the current one is observed, so the
-// misses overlap with that work instead of being waited for.
+// requests the state of a group of events' contexts (and the keys of
+// contexts not seen before, which it copies) together, one group ahead of
+// the group it observes, so that the processor has many misses in flight
+// at once and they overlap with the observing (prefetch: a prefetch
+// instruction where there is one, else plain loads).
 func (r *Rollout) ObserveBatch(ctx context.Context, evs []Event) (int, error) {
 	done := 0
-	ahead := r.lib.reorder == nil && hasPrefetch
+	ahead := r.lib.reorder == nil
 	if ahead {
 		r.ctxIdx.prefetchGroup(evs[:min(len(evs), batchGroup)])
 	}
 	for len(evs) > 0 {
 		g := evs[:min(len(evs), batchGroup)]
 		evs = evs[len(g):]
-		if ahead && !r.ctxIdx.sparse {
-			r.ctxIdx.prefetchGroup(evs[:min(len(evs), batchGroup)])
-		} else if r.lib.reorder == nil {
-			r.ctxIdx.touch(g)
+		if ahead {
+			if r.ctxIdx.sparse {
+				r.ctxIdx.touchSparse(g)
+			} else {
+				r.ctxIdx.prefetchGroup(evs[:min(len(evs), batchGroup)])
+			}
 		}
 		for j := range g {
 			if err := r.Observe(ctx, &g[j]); err != nil {
@@ -48,10 +47,11 @@ func (r *Rollout) ObserveBatch(ctx context.Context, evs []Event) (int, error) {
 	return done, nil
 }
 
-// prefetchGroup requests the memory touch reads for a direct table: the
-// events' records (and a metric event's cell), and the keys of exposures
-// of contexts not seen yet. A sparse table's records are found through
-// byID, a load that prefetching cannot skip; there it does nothing.
+// prefetchGroup requests the memory a direct table's events need: their
+// records (and a metric event's cell), and the keys of exposures of
+// contexts not seen yet. A sparse table's records are found through byID,
+// a load that prefetching cannot skip (touchSparse); there it does
+// nothing.
 func (t *contextTable) prefetchGroup(g []Event) {
 	if t.stride == 0 || t.sparse {
 		return
@@ -67,61 +67,32 @@ func (t *contextTable) prefetchGroup(g []Event) {
 		if id := ev.ContextID; id-1 < n {
 			p := t.pages[(id-1)>>pageBits]
 			b := int((id-1)&(pageLen-1)) * t.stride
-			rec := uintptr(unsafe.Pointer(&p[b]))
+			rec := unsafe.Pointer(&p[b])
 			a = append(a, rec)
 			// A metric event's own cell, when it is in the next line.
 			if m := int(ev.Metric); ev.Kind == KindMetric && m >= 0 && m < t.stride-1 {
-				if cell := uintptr(unsafe.Pointer(&p[b+1+m])); cell>>6 != rec>>6 {
+				if cell := unsafe.Pointer(&p[b+1+m]); uintptr(cell)>>6 != uintptr(rec)>>6 {
 					a = append(a, cell)
 				}
 			}
 		}
 		if ev.Kind == KindExposure && ev.ContextID-1 >= known && len(ev.ContextKey) > 0 {
-			a = append(a, uintptr(unsafe.Pointer(unsafe.StringData(ev.ContextKey))))
+			a = append(a, unsafe.Pointer(unsafe.StringData(ev.ContextKey)))
 		}
 	}
-	prefetch(a)
+	t.sink += prefetch(a)
+	clear(a) // keep no batch's key alive
 }
 
-// touch reads the table memory of the events' contexts: with direct IDs
-// their records (and a metric event's cell) and the keys of the exposures
-// of new contexts; with sparse IDs their byID
+// touchSparse reads a sparse table's memory for the events: their byID
 // entries, then their records or, for contexts not seen yet, their keys.
 // The loads of a pass do not depend on one another; their sum goes to
 // sink so that none is dropped.
-func (t *contextTable) touch(g []Event) {
+func (t *contextTable) touchSparse(g []Event) {
 	if t.stride == 0 {
 		return
 	}
 	sink := t.sink
-	n := uint32(t.slots())
-	if !t.sparse {
-		// New contexts' keys are copied (and, unassigned, hashed). With
-		// dense IDs so far, a new context is one with an ID past the
-		// contexts seen; else read the keys of all exposures rather than
-		// wait for the records to say which contexts are new.
-		known := uint32(t.n)
-		if t.order != nil {
-			known = 0
-		}
-		for j := range g {
-			ev := &g[j]
-			if id := ev.ContextID; id-1 < n {
-				p := t.pages[(id-1)>>pageBits]
-				b := int((id-1)&(pageLen-1)) * t.stride
-				sink += uint64(p[b].count)
-				// A metric event's own cell may be in the next cache line.
-				if m := int(ev.Metric); ev.Kind == KindMetric && m >= 0 && m < t.stride-1 {
-					sink += uint64(p[b+1+m].count)
-				}
-			}
-			if ev.Kind == KindExposure && ev.ContextID-1 >= known && len(ev.ContextKey) > 0 {
-				sink += uint64(ev.ContextKey[0])
-			}
-		}
-		t.sink = sink
-		return
-	}
 	m := uint32(len(t.byID))
 	for j := range g {
 		if id := g[j].ContextID; id < m {

@@ -33,11 +33,11 @@ type ContextIDs struct {
 	n      int
 
 	// Assign's scratch: two groups' hashes and slot bytes, addresses to
-	// prefetch, and the sum of the words it loads without a prefetch
-	// instruction (so that no load is dropped).
+	// prefetch (cleared after use, so as not to keep an old table alive),
+	// and prefetch's sums (so that no load is dropped).
 	hashes [2][assignGroup]uint64
 	heads  [2][assignGroup]keyHead
-	addrs  [assignGroup]uintptr
+	addrs  [assignGroup]unsafe.Pointer
 	sink   uint64
 }
 
@@ -113,9 +113,9 @@ const assignGroup = 32
 // slots — loads that do not depend on one another, so the processor has
 // many misses in flight at once — then, for long keys, the entries those
 // slots point to, and only then looks each key up, in order, in memory
-// now cached. With a prefetch instruction (prefetch), the next group's
-// slots are requested before the current group is looked up, so their
-// misses overlap with that work.
+// now cached. The next group's slots are requested before the current
+// group is looked up, so their misses overlap with that work (prefetch: a
+// prefetch instruction where there is one, else plain loads).
 func (c *ContextIDs) Assign(evs []Event) {
 	c.init()
 	cur := evs[:min(len(evs), assignGroup)]
@@ -124,13 +124,10 @@ func (c *ContextIDs) Assign(evs []Event) {
 	for len(cur) > 0 {
 		evs = evs[len(cur):]
 		next := evs[:min(len(evs), assignGroup)]
-		if hasPrefetch && len(next) > 0 {
+		if len(next) > 0 {
 			c.hashGroup(next, buf^1)
 		}
 		c.resolveGroup(cur, buf)
-		if !hasPrefetch && len(next) > 0 {
-			c.hashGroup(next, buf^1)
-		}
 		cur, buf = next, buf^1
 	}
 }
@@ -143,19 +140,12 @@ func (c *ContextIDs) hashGroup(g []Event, buf int) {
 		hs[j] = maphash.String(c.seed, g[j].ContextKey)
 		ws[j] = headOf(g[j].ContextKey)
 	}
-	if hasPrefetch {
-		a := c.addrs[:len(g)]
-		for j, h := range hs {
-			a[j] = uintptr(unsafe.Pointer(&c.slots[c.home(h)]))
-		}
-		prefetch(a)
-		return
+	a := c.addrs[:len(g)]
+	for j, h := range hs {
+		a[j] = unsafe.Pointer(&c.slots[c.home(h)])
 	}
-	sink := c.sink
-	for _, h := range hs {
-		sink += c.slots[c.home(h)].meta
-	}
-	c.sink = sink
+	c.sink += prefetch(a)
+	clear(a)
 }
 
 // resolveGroup reads the entries of g's long keys whose slot may hold them
@@ -163,21 +153,16 @@ func (c *ContextIDs) hashGroup(g []Event, buf int) {
 func (c *ContextIDs) resolveGroup(g []Event, buf int) {
 	hs, ws := c.hashes[buf][:len(g)], c.heads[buf][:len(g)]
 	a := c.addrs[:0]
-	sink := c.sink
 	for j, h := range hs {
 		if n := len(g[j].ContextKey); n > idInline && n <= idMaxKey {
 			s := &c.slots[c.home(h)]
 			if s.meta&^(1<<32-1) == slotTag(h)|uint64(n)<<32 {
-				if hasPrefetch {
-					a = append(a, uintptr(unsafe.Pointer(unsafe.StringData(c.long(s.head[1], 1)))))
-				} else {
-					sink += uint64(c.long(s.head[1], 1)[0])
-				}
+				a = append(a, unsafe.Pointer(unsafe.StringData(c.long(s.head[1], 1))))
 			}
 		}
 	}
-	c.sink = sink
-	prefetch(a)
+	c.sink += prefetch(a)
+	clear(a)
 	for j := range g {
 		if len(g[j].ContextKey) > idMaxKey {
 			g[j].ContextID = 0

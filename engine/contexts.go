@@ -40,9 +40,9 @@ type contextTable struct {
 	// The engine keeps its own copy of each key (sources may reuse the
 	// bytes), in order of appearance.
 	store keyStore
-	sink  uint64 // touch's loads (batch.go)
+	sink  uint64 // touchSparse's and prefetch's loads (batch.go)
 	// prefetchGroup's addresses: up to two per event.
-	addrs [2 * batchGroup]uintptr
+	addrs [2 * batchGroup]unsafe.Pointer
 }
 
 // A ctxState shares its record's first cell.
