@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/internal/cputime"
 	"github.com/guardsim/guardsim/sim"
 )
 
@@ -51,7 +52,7 @@ func makeBenchStream(b *testing.B) (engine.Policy, []engine.Event) {
 // collector's work).
 func reportRates(b *testing.B, events int, cpu0 time.Duration) {
 	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	if cpu := cpuTime() - cpu0; cpu > 0 && cpu0 > 0 {
+	if cpu := cputime.Process() - cpu0; cpu > 0 && cpu0 > 0 {
 		b.ReportMetric(float64(events)*float64(b.N)/cpu.Seconds(), "cpu-events/s")
 	}
 }
@@ -62,7 +63,7 @@ func BenchmarkEngine(b *testing.B) {
 	p, evs := benchStream(b)
 	ctx := context.Background()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for i := 0; i < b.N; i++ {
 		res, err := engine.Run(ctx, &engine.SliceSource{Events: evs}, p, engine.Options{Start: t0}, time.Time{})
 		if err != nil {
@@ -89,7 +90,7 @@ func BenchmarkEngineBucketing(b *testing.B) {
 	}
 	ctx := context.Background()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for i := 0; i < b.N; i++ {
 		if _, err := engine.Run(ctx, &engine.SliceSource{Events: un}, p, engine.Options{Start: t0}, time.Time{}); err != nil {
 			b.Fatal(err)
@@ -146,7 +147,7 @@ func BenchmarkEngineIDs(b *testing.B) {
 			}
 			ctx := context.Background()
 			b.ResetTimer()
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			for i := 0; i < b.N; i++ {
 				if _, err := engine.Run(ctx, &engine.SliceSource{Events: cp}, p, engine.Options{Start: t0}, time.Time{}); err != nil {
 					b.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/internal/cputime"
 )
 
 // TestContextIDsNumberKeysDensely checks ContextIDs against a map: keys
@@ -161,9 +162,9 @@ func BenchmarkContextIDsBatch(b *testing.B) {
 			ids.ID(k)
 		}
 		b.ResetTimer()
-		cpu0 := cpuTime()
+		cpu0 := cputime.Process()
 		defer func() {
-			if cpu := cpuTime() - cpu0; cpu > 0 && cpu0 > 0 {
+			if cpu := cputime.Process() - cpu0; cpu > 0 && cpu0 > 0 {
 				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 			}
 		}()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/guardsim/guardsim/engine"
+	"github.com/guardsim/guardsim/internal/cputime"
 	"github.com/guardsim/guardsim/scenarios"
 	"github.com/guardsim/guardsim/sim"
 )
@@ -44,7 +45,7 @@ func BenchmarkGenerator(b *testing.B) {
 	var events int
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for i := 0; i < b.N; i++ {
 		m.Seed = uint64(i + 1)
 		g, err := sim.NewGenerator(m, int64(i+1), alloc)
@@ -62,7 +63,7 @@ func BenchmarkGenerator(b *testing.B) {
 			}
 		}
 	}
-	if cpu := cpuTime() - cpu0; cpu > 0 && cpu0 > 0 {
+	if cpu := cputime.Process() - cpu0; cpu > 0 && cpu0 > 0 {
 		// CPU time per rollout: on a shared machine it leaves out the
 		// time other processes ran instead.
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
