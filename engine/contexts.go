@@ -41,8 +41,6 @@ type contextTable struct {
 	// bytes), in order of appearance.
 	store keyStore
 	sink  uint64 // touchSparse's and prefetch's loads (batch.go)
-	// prefetchGroup's addresses: up to two per event.
-	addrs [2 * batchGroup]unsafe.Pointer
 }
 
 // A ctxState shares its record's first cell.
