@@ -158,9 +158,12 @@ func (t *contextTable) add(ev *Event) int32 {
 			t.grow(int(id))
 		}
 		if t.order == nil && int(h) != t.n {
-			t.order = make([]int32, t.n, max(2*t.n, 256))
-			for j := range t.order {
-				t.order[j] = int32(j)
+			t.order = takeSlice[int32](&orderPool)
+			if cap(t.order) < t.n {
+				t.order = make([]int32, 0, max(2*t.n, 256))
+			}
+			for j := range t.n {
+				t.order = append(t.order, int32(j))
 			}
 		}
 		if t.order != nil {
@@ -180,6 +183,13 @@ func (t *contextTable) add(ev *Event) int32 {
 // directLimit): the first page grows by doubling, then whole pages are
 // added. New records are zero (unused).
 func (t *contextTable) grow(n int) {
+	if t.slotsN == 0 {
+		// A recycled page is taken whole: it costs nothing new.
+		if p := recycledPage(t.stride); p != nil {
+			t.pages = append(t.pages, p)
+			t.slotsN = pageLen
+		}
+	}
 	if t.slotsN < pageLen {
 		m := pageLen
 		if n < pageLen {
@@ -195,7 +205,7 @@ func (t *contextTable) grow(n int) {
 		t.slotsN = m
 	}
 	for t.slotsN < n {
-		t.pages = append(t.pages, make([]metricVal, pageLen*t.stride))
+		t.pages = append(t.pages, takePage(t.stride))
 		t.slotsN += pageLen
 	}
 }
@@ -264,6 +274,9 @@ const (
 
 // add appends a copy of key.
 func (t *keyStore) add(key string) {
+	if t.keys == nil {
+		t.keys = takeSlice[keyRef](&keysPool)
+	}
 	t.keys = appendGrow(t.keys, t.keep(key))
 }
 
@@ -274,7 +287,7 @@ func (t *keyStore) keep(key string) keyRef {
 		return keyRef(len(t.chunks)-1)<<32 | bigKey
 	}
 	if t.cur == 0 || cap(t.chunks[t.cur-1])-len(t.chunks[t.cur-1]) < len(key) {
-		t.chunks = append(t.chunks, make([]byte, 0, arenaChunk))
+		t.chunks = append(t.chunks, takeChunk())
 		t.cur = len(t.chunks)
 	}
 	c := &t.chunks[t.cur-1]

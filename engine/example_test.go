@@ -96,6 +96,30 @@ func ExampleRollout_ObserveBatch() {
 	// rolled_back regression latency 960
 }
 
+// Rollouts run one after another, as in a sweep: each hands its
+// contexts' memory to the next once its result is taken.
+func ExampleRollout_Release() {
+	ctx := context.Background()
+	start := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	for _, slow := range []bool{false, true} {
+		r, err := engine.NewRollout(examplePolicy(), engine.Options{Start: start})
+		if err != nil {
+			panic(err)
+		}
+		for h := 0; h < 8; h++ {
+			if _, err := r.ObserveBatch(ctx, exampleEvents(start, time.Duration(h)*time.Hour+time.Minute, 30, slow && h >= 5)); err != nil {
+				panic(err)
+			}
+		}
+		res := r.Close(ctx, start.Add(8*time.Hour))
+		r.Release() // res stays valid; r is not used again
+		fmt.Println(strings.TrimSpace(string(res.Outcome.Status) + " " + string(res.Outcome.Reason)))
+	}
+	// Output:
+	// completed
+	// rolled_back regression
+}
+
 // Tick runs the checks that fall due while no events arrive, so that a
 // service notices traffic that stopped.
 func ExampleRollout_Tick() {

@@ -27,6 +27,7 @@ func Run(ctx context.Context, src Source, p Policy, opts Options, until time.Tim
 	if err != nil {
 		return nil, err
 	}
+	defer r.Release()
 	return r.Feed(ctx, src, until)
 }
 

@@ -36,6 +36,7 @@ func Simulate(ctx context.Context, p engine.Policy, m Model, opts engine.Options
 	if err != nil {
 		return nil, err
 	}
+	defer r.Release()
 	g, err := NewGenerator(m, r.Policy().Seed, r)
 	if err != nil {
 		return nil, err

@@ -133,6 +133,7 @@ func replay(ctx context.Context, events []string, p engine.Policy, tolerance tim
 	if err != nil {
 		return Decision{}, err
 	}
+	defer r.Release() // its memory goes to the next entry's rollout
 	res, err := r.Feed(ctx, rd, time.Time{})
 	if err != nil {
 		return Decision{}, err

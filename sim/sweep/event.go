@@ -24,6 +24,7 @@ func simulateEvent(ctx context.Context, c *cellPlan, seed uint64, bt *sim.Bucket
 	if err != nil {
 		return outcome{}, err
 	}
+	defer r.Release() // its memory goes to the next rollout of the sweep
 	g, err := sim.NewGeneratorBuckets(m, r.Policy().Seed, r, bt)
 	if err != nil {
 		return outcome{}, err
