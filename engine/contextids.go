@@ -142,10 +142,16 @@ func (c *ContextIDs) hashGroup(g []Event, buf int) {
 		hs[j] = maphash.String(c.seed, g[j].ContextKey)
 		ws[j] = headOf(g[j].ContextKey)
 	}
-	var abuf [assignGroup]unsafe.Pointer // on the stack: no write barriers
-	a := abuf[:len(g)]
-	for j, h := range hs {
-		a[j] = unsafe.Pointer(&c.slots[c.home(h)])
+	// On the stack: no write barriers. A slot is 24 bytes, so one in four
+	// straddles two cache lines; its second line is requested too.
+	var abuf [2 * assignGroup]unsafe.Pointer
+	a := abuf[:0]
+	for _, h := range hs {
+		s := &c.slots[c.home(h)]
+		a = append(a, unsafe.Pointer(s))
+		if end := unsafe.Pointer(&s.head[1]); uintptr(end)>>6 != uintptr(unsafe.Pointer(s))>>6 {
+			a = append(a, end)
+		}
 	}
 	c.sink += prefetch(a)
 }
