@@ -19,6 +19,13 @@ const (
 	sparseGroup = 32
 )
 
+// eventsAhead is how far ahead of the group observed ObserveBatch requests
+// the events themselves: a stream in memory is read in order, but with the
+// records' misses taking the fill buffers the hardware's own prefetching
+// of the next events falls behind (on the engine benchmark 16.4M events/s
+// without, 17.2–17.8M with 16 to 128 events ahead).
+const eventsAhead = 32
+
 // groupLen is ObserveBatch's group size for the table as it is.
 func (t *contextTable) groupLen() int {
 	if t.sparse {
@@ -44,7 +51,7 @@ func (r *Rollout) ObserveBatch(ctx context.Context, evs []Event) (int, error) {
 	ahead := r.lib.reorder == nil
 	n := r.ctxIdx.groupLen()
 	if ahead {
-		r.ctxIdx.prefetchGroup(evs[:min(len(evs), n)])
+		r.ctxIdx.prefetchGroup(evs, n)
 	}
 	for len(evs) > 0 {
 		g := evs[:min(len(evs), n)]
@@ -53,7 +60,7 @@ func (r *Rollout) ObserveBatch(ctx context.Context, evs []Event) (int, error) {
 			if r.ctxIdx.sparse {
 				r.ctxIdx.touchSparse(g)
 			} else {
-				r.ctxIdx.prefetchGroup(evs[:min(len(evs), n)])
+				r.ctxIdx.prefetchGroup(evs, n)
 			}
 		}
 		for j := range g {
@@ -67,28 +74,33 @@ func (r *Rollout) ObserveBatch(ctx context.Context, evs []Event) (int, error) {
 	return done, nil
 }
 
-// prefetchGroup requests the memory a direct table's events need: their
-// records (and a metric event's cell), and the keys of exposures of
-// contexts not seen yet. A sparse table's records are found through byID,
-// a load that prefetching cannot skip (touchSparse); there it does
-// nothing.
-func (t *contextTable) prefetchGroup(g []Event) {
+// prefetchGroup requests the memory the first n events of evs need in a
+// direct table: their records (and a metric event's cell), and the keys of
+// exposures of contexts not seen yet; and the n events eventsAhead on. A
+// sparse table's records are found through byID, a load that prefetching
+// cannot skip (touchSparse); there it does nothing.
+func (t *contextTable) prefetchGroup(evs []Event, n int) {
 	if t.stride == 0 || t.sparse {
 		return
+	}
+	g := evs[:min(len(evs), n)]
+	var far []Event
+	if len(evs) > eventsAhead {
+		far = evs[eventsAhead:min(len(evs), eventsAhead+n)]
 	}
 	// On the stack: storing pointers there needs no write barrier, which
 	// a field of the table (on the heap) would take per address while the
 	// collector marks.
-	var buf [2 * directGroup]unsafe.Pointer
+	var buf [3 * directGroup]unsafe.Pointer
 	a := buf[:0]
-	n := uint32(t.slots())
+	slots := uint32(t.slots())
 	known := uint32(t.n)
 	if t.order != nil {
 		known = 0
 	}
 	for j := range g {
 		ev := &g[j]
-		if id := ev.ContextID; id-1 < n {
+		if id := ev.ContextID; id-1 < slots {
 			p := t.pages[(id-1)>>pageBits]
 			b := int((id-1)&(pageLen-1)) * t.stride
 			rec := unsafe.Pointer(&p[b])
@@ -103,6 +115,9 @@ func (t *contextTable) prefetchGroup(g []Event) {
 		if ev.Kind == KindExposure && ev.ContextID-1 >= known && len(ev.ContextKey) > 0 {
 			a = append(a, unsafe.Pointer(unsafe.StringData(ev.ContextKey)))
 		}
+	}
+	for j := range far {
+		a = append(a, unsafe.Pointer(&far[j]))
 	}
 	t.sink += prefetch(a)
 }
