@@ -244,6 +244,7 @@ func (c *ContextIDs) grow() {
 		n = len(old) / 2 * 3
 	}
 	c.slots = make([]idSlot, n)
+	populate(unsafe.Pointer(unsafe.SliceData(c.slots)), uintptr(n)*unsafe.Sizeof(idSlot{}))
 	var b [idInline]byte
 	for k := range old {
 		s := &old[k]
