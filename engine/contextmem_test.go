@@ -43,12 +43,16 @@ func noGC(t *testing.T) {
 // TestReleasedMemoryIsReusedClean checks that a rollout made after another
 // was released takes over its record pages, and that its results (down to
 // every context's state in a snapshot) are those of a rollout on memory of
-// its own: recycled records must start as unused as fresh ones.
+// its own, made with the pools empty: recycled records must start as unused
+// as fresh ones, and a table must work alike with and without recycled
+// slices (the generator's IDs are not in order of appearance, so the
+// table keeps its order slice).
 func TestReleasedMemoryIsReusedClean(t *testing.T) {
 	noGC(t)
 	p, m, b := memStream(t, 11, 30000)
 	_, _, a := memStream(t, 12, 60000) // more contexts, other states, same policy shape
 
+	engine.DrainContextPools() // the reference runs on memory of its own
 	ref, err := engine.NewRollout(p, engine.Options{Start: m.Start})
 	require.NoError(t, err)
 	feedAll(t, ref, b)
@@ -82,9 +86,13 @@ func TestReleasedMemoryIsReusedClean(t *testing.T) {
 
 // TestRunReusesContextMemory checks that Run releases its rollout: with
 // the pools empty a Run allocates its contexts' memory, and the next Run
-// on the same stream allocates under half of that (without the race
-// detector, which drops a quarter of what pools are given, about 1%).
+// on the same stream allocates under half of that (about 1%). Under the
+// race detector sync.Pool drops a quarter of what it is given at random,
+// so there the figure is luck and the test is skipped.
 func TestRunReusesContextMemory(t *testing.T) {
+	if raceDetector {
+		t.Skip("the race detector makes sync.Pool drop items at random")
+	}
 	noGC(t)
 	p, m, evs := memStream(t, 13, 60000)
 	run := func() uint64 {

@@ -159,7 +159,7 @@ func (t *contextTable) add(ev *Event) int32 {
 		}
 		if t.order == nil && int(h) != t.n {
 			t.order = takeSlice[int32](&orderPool)
-			if cap(t.order) < t.n {
+			if t.order == nil || cap(t.order) < t.n {
 				t.order = make([]int32, 0, max(2*t.n, 256))
 			}
 			for j := range t.n {
