@@ -12,11 +12,24 @@ import "sync"
 // drops what stays unused across two collections, so an idle process
 // keeps none of it.
 var (
-	pagePools [maxPooledStride + 1]sync.Pool // *[]metricVal of pageLen*stride cells
-	chunkPool sync.Pool                      // *[]byte of capacity arenaChunk
-	keysPool  sync.Pool                      // *[]keyRef
-	orderPool sync.Pool                      // *[]int32
+	pagePools [maxPooledStride + 1]slicePool[metricVal] // pageLen*stride cells each
+	chunkPool slicePool[byte]                           // capacity arenaChunk
+	keysPool  slicePool[keyRef]
+	orderPool slicePool[int32]
 )
+
+// slicePool is a sync.Pool of slices of T.
+type slicePool[T any] struct{ p sync.Pool }
+
+// get returns a slice as it was put, or nil if the pool has none.
+func (p *slicePool[T]) get() []T {
+	if s, ok := p.p.Get().(*[]T); ok {
+		return *s
+	}
+	return nil
+}
+
+func (p *slicePool[T]) put(s []T) { p.p.Put(&s) }
 
 // maxPooledStride is the largest record (in cells) whose pages are
 // recycled: 1 + metrics + ratio denominators; policies have a handful.
@@ -33,29 +46,20 @@ func takePage(stride int) []metricVal {
 // recycledPage returns a recycled page of pageLen zero records, or nil if
 // there is none.
 func recycledPage(stride int) []metricVal {
-	if stride <= maxPooledStride {
-		if p, ok := pagePools[stride].Get().(*[]metricVal); ok {
-			clear(*p)
-			return *p
-		}
+	if stride > maxPooledStride {
+		return nil
 	}
-	return nil
+	p := pagePools[stride].get()
+	clear(p)
+	return p
 }
 
 // takeChunk returns an empty key chunk of capacity arenaChunk.
 func takeChunk() []byte {
-	if p, ok := chunkPool.Get().(*[]byte); ok {
-		return (*p)[:0]
+	if c := chunkPool.get(); c != nil {
+		return c[:0]
 	}
 	return make([]byte, 0, arenaChunk)
-}
-
-// takeSlice returns an empty slice from pool, or nil.
-func takeSlice[T any](pool *sync.Pool) []T {
-	if p, ok := pool.Get().(*[]T); ok {
-		return (*p)[:0]
-	}
-	return nil
 }
 
 // release hands the table's memory to the pools and leaves it empty: the
@@ -65,23 +69,20 @@ func (t *contextTable) release() {
 	if t.stride <= maxPooledStride {
 		for _, p := range t.pages {
 			if len(p) == pageLen*t.stride {
-				pagePools[t.stride].Put(&p)
+				pagePools[t.stride].put(p)
 			}
 		}
 	}
 	for _, c := range t.store.chunks {
 		if cap(c) == arenaChunk {
-			c = c[:0]
-			chunkPool.Put(&c)
+			chunkPool.put(c)
 		}
 	}
-	if k := t.store.keys; cap(k) > 0 {
-		k = k[:0]
-		keysPool.Put(&k)
+	if cap(t.store.keys) > 0 {
+		keysPool.put(t.store.keys)
 	}
-	if o := t.order; cap(o) > 0 {
-		o = o[:0]
-		orderPool.Put(&o)
+	if cap(t.order) > 0 {
+		orderPool.put(t.order)
 	}
 	*t = contextTable{stride: t.stride}
 }

@@ -158,7 +158,9 @@ func (t *contextTable) add(ev *Event) int32 {
 			t.grow(int(id))
 		}
 		if t.order == nil && int(h) != t.n {
-			t.order = takeSlice[int32](&orderPool)
+			// A recycled slice if there is one large enough; order must
+			// not stay nil (nil means dense), even with no context yet.
+			t.order = orderPool.get()[:0]
 			if t.order == nil || cap(t.order) < t.n {
 				t.order = make([]int32, 0, max(2*t.n, 256))
 			}
@@ -275,7 +277,7 @@ const (
 // add appends a copy of key.
 func (t *keyStore) add(key string) {
 	if t.keys == nil {
-		t.keys = takeSlice[keyRef](&keysPool)
+		t.keys = keysPool.get()[:0]
 	}
 	t.keys = appendGrow(t.keys, t.keep(key))
 }

@@ -25,11 +25,13 @@ func HoldsContexts(r *Rollout) bool {
 // DrainContextPools empties the pools of recycled context memory.
 func DrainContextPools() {
 	for i := range pagePools {
-		for pagePools[i].Get() != nil {
+		for pagePools[i].get() != nil {
 		}
 	}
-	for _, p := range []interface{ Get() any }{&chunkPool, &keysPool, &orderPool} {
-		for p.Get() != nil {
-		}
+	for chunkPool.get() != nil {
+	}
+	for keysPool.get() != nil {
+	}
+	for orderPool.get() != nil {
 	}
 }
